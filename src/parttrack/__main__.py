@@ -1,0 +1,3 @@
+from parttrack.cli import main
+
+main()

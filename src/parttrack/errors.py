@@ -1,0 +1,72 @@
+"""One error family for everything a user can get wrong.
+
+Every error renders as a single line naming the file (and line or frame) and the problem;
+the CLI prints ``str(err)`` and exits non-zero (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ParttrackError(Exception):
+    """Base of all parttrack errors.
+
+    Args:
+        message: what is wrong, in one line.
+        path: the file concerned, if any.
+        line: 1-based line number in ``path`` (annotation files).
+        frame: 0-based frame index (videos).
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        frame: int | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.frame = frame
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+            if self.frame is not None:
+                where += f" (frame {self.frame})"
+            where += ": "
+        elif self.frame is not None:
+            where = f"frame {self.frame}: "
+        return where + self.message.replace("\n", " ")
+
+
+class ParseError(ParttrackError):
+    """Malformed annotation or data file (names file and line)."""
+
+
+class VideoError(ParttrackError):
+    """Missing, empty, unreadable or corrupt video / image folder / camera."""
+
+
+class ConfigError(ParttrackError):
+    """Unknown, missing or mistyped configuration keys."""
+
+
+class CheckpointError(ParttrackError):
+    """A weights file that is not a parttrack checkpoint, or one for another config/format."""
+
+
+class TrainingError(ParttrackError):
+    """Training cannot go on (e.g. a NaN/inf loss); the last good checkpoint is kept."""
+
+
+class UsageError(ParttrackError):
+    """Bad command-line values (a ``--box`` outside the frame, ``--start`` past the end, ...)."""
