@@ -107,7 +107,11 @@ def load_yaml(cls: type[T], path: str | Path) -> T:
     if not p.is_file():
         raise ConfigError("config file not found", p)
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config as UTF-8 text ({type(e).__name__})", p) from e
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         raise ConfigError("not valid YAML", p, None if line is None else line + 1) from e
