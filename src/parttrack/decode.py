@@ -1,0 +1,233 @@
+"""Part decoders: one crop's maps -> the tracked subject's part (pure numpy functions).
+
+Every decoder works on the maps of ONE search crop and returns a :class:`Decoded` in
+crop-map coordinates (elements; element ``(x, y)`` is column x, row y, [0040]); the caller
+maps it to the image with ``window.to_image(point * stride)`` ([0060]: peak x size ratio,
+the size ratio inside the crop being ``stride``). Map shapes (``h = w = search_size / stride``):
+
+* likelihood / region / heatmap: ``(h, w)`` float in [0, 1], one part;
+* size / offset: ``(2, h, w)`` in map elements, ``(w, h)`` / ``(dx, dy)``, one part;
+* subject box: ``(x, y, w, h)`` in map elements.
+
+``decode_product`` is the patent's method ([0059]-[0061], claims 5, 6, 8); the others are
+the baselines it is compared against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from parttrack.data.types import BoxXYWH
+from parttrack.maps import local_peaks
+
+#: Relative ``(x, y)`` of a part's centre inside the subject box. Head: the two training Town
+#: Centre clips (clip_fm004_n126, clip_f0435_n96; 3275 head/body pairs: x mean 0.49, y median
+#: 0.116, sd 0.006). The synthetic suites put heads higher (y 0.067, x 0.48). Eye: only the
+#: synthetic suites annotate it (2217 eyes of fully visible people: y 0.075, x 0.30-0.70 with
+#: the facing direction, mean 0.52), so x is the symmetric 0.5.
+PART_PRIORS: dict[str, tuple[float, float]] = {"head": (0.49, 0.12), "eye": (0.5, 0.075)}
+
+METHODS = ("product", "region-only", "top-down", "bottom-up", "box-prior")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A part found in one crop's maps.
+
+    Attributes:
+        point: ``(x, y)`` part centre in map elements (peak + offset).
+        score: the decoder's score at the peak (product, likelihood or region value).
+        box: ``(x, y, w, h)`` part box in map elements from the size map at the peak, or None
+            (no size map, or a non-positive size).
+        peak: ``(x, y)`` integer element of the peak.
+    """
+
+    point: tuple[float, float]
+    score: float
+    box: BoxXYWH | None
+    peak: tuple[int, int]
+
+
+def _argmax(m: np.ndarray) -> tuple[int, int]:
+    y, x = np.unravel_index(int(np.argmax(m)), m.shape)
+    return int(x), int(y)
+
+
+def _at_peak(
+    peak: tuple[int, int], score: float, size: np.ndarray | None, offset: np.ndarray | None
+) -> Decoded:
+    """Point = peak + offset at the peak; box = size at the peak centred on the point ([0061])."""
+    x, y = peak
+    px, py = float(x), float(y)
+    if offset is not None:
+        px += float(offset[0, y, x])
+        py += float(offset[1, y, x])
+    box = None
+    if size is not None:
+        bw, bh = float(size[0, y, x]), float(size[1, y, x])
+        if bw > 0 and bh > 0:
+            box = (px - bw / 2.0, py - bh / 2.0, bw, bh)
+    return Decoded((px, py), float(score), box, (x, y))
+
+
+def _check(name: str, m: np.ndarray, ndim: int, hw: tuple[int, ...] | None = None) -> None:
+    if m.ndim != ndim or (hw is not None and m.shape[-2:] != hw):
+        want = ("(2, h, w)" if ndim == 3 else "(h, w)") + ("" if hw is None else f" with h, w = {hw}")
+        raise ValueError(f"{name} must have shape {want}, got {m.shape}")
+
+
+def _check_aux(hw: tuple[int, ...], size: np.ndarray | None, offset: np.ndarray | None) -> None:
+    for name, m in (("size", size), ("offset", offset)):
+        if m is not None:
+            _check(name, m, 3, hw)
+            if m.shape[0] != 2:
+                raise ValueError(f"{name} must have 2 channels, got {m.shape[0]}")
+
+
+def box_mask(box: BoxXYWH, shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean ``(h, w)`` mask of the elements whose position lies inside ``box`` (map
+    elements, edges included)."""
+    h, w = shape[-2:]
+    xs = np.arange(w)[None, :]
+    ys = np.arange(h)[:, None]
+    return (xs >= box[0]) & (xs <= box[0] + box[2]) & (ys >= box[1]) & (ys <= box[1] + box[3])
+
+
+def prior_point(box: BoxXYWH, part: str) -> tuple[float, float]:
+    """Expected part centre in ``box`` from :data:`PART_PRIORS` (same units as ``box``)."""
+    if part not in PART_PRIORS:
+        raise ValueError(f"part must be one of {sorted(PART_PRIORS)}, got {part!r}")
+    rx, ry = PART_PRIORS[part]
+    return box[0] + rx * box[2], box[1] + ry * box[3]
+
+
+def decode_product(
+    likelihood: np.ndarray,
+    region: np.ndarray,
+    size: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+) -> Decoded:
+    """The patent's decoder: argmax of likelihood x region ([0059]-[0061], claim 6).
+
+    Args:
+        likelihood: part likelihood map of the detector (first model), ``(h, w)``.
+        region: part region map of the tracker (second model), ``(h, w)``.
+        size, offset: the detector's ``(2, h, w)`` size / offset maps for this part.
+
+    Returns:
+        peak of the element product; score = product value there.
+    """
+    _check("likelihood", likelihood, 2)
+    _check("region", region, 2, likelihood.shape)
+    _check_aux(likelihood.shape, size, offset)
+    product = likelihood * region
+    peak = _argmax(product)
+    return _at_peak(peak, product[peak[1], peak[0]], size, offset)
+
+
+def decode_region_only(
+    region: np.ndarray, size: np.ndarray | None = None, offset: np.ndarray | None = None
+) -> Decoded:
+    """Baseline: argmax of the tracker's part region map alone (no detector)."""
+    _check("region", region, 2)
+    _check_aux(region.shape, size, offset)
+    peak = _argmax(region)
+    return _at_peak(peak, region[peak[1], peak[0]], size, offset)
+
+
+def decode_top_down(
+    likelihood: np.ndarray,
+    subject_box: BoxXYWH,
+    size: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+) -> Decoded:
+    """Baseline: argmax of the detector's likelihood inside the tracked subject box.
+
+    When the box covers no element (it lies off the map) the element nearest its centre is
+    used.
+    """
+    _check("likelihood", likelihood, 2)
+    _check_aux(likelihood.shape, size, offset)
+    mask = box_mask(subject_box, likelihood.shape)
+    if not mask.any():
+        h, w = likelihood.shape
+        cx = int(np.clip(round(subject_box[0] + subject_box[2] / 2.0), 0, w - 1))
+        cy = int(np.clip(round(subject_box[1] + subject_box[3] / 2.0), 0, h - 1))
+        mask[cy, cx] = True
+    peak = _argmax(np.where(mask, likelihood, -np.inf))
+    return _at_peak(peak, likelihood[peak[1], peak[0]], size, offset)
+
+
+def decode_bottom_up(
+    likelihood: np.ndarray,
+    subject_box: BoxXYWH,
+    part: str,
+    size: np.ndarray | None = None,
+    offset: np.ndarray | None = None,
+    threshold: float = 0.1,
+    max_peaks: int = 20,
+) -> Decoded:
+    """Baseline: of the detector's local peaks (>= ``threshold``), the one nearest the
+    expected part position in the tracked subject box (:func:`prior_point`).
+
+    With no peak above the threshold the result is the expected position with score 0.
+    """
+    _check("likelihood", likelihood, 2)
+    _check_aux(likelihood.shape, size, offset)
+    expected = np.array(prior_point(subject_box, part))
+    peaks = local_peaks(torch.from_numpy(np.ascontiguousarray(likelihood))[None], max_peaks, threshold)[0]
+    if not peaks:
+        h, w = likelihood.shape
+        peak = (int(np.clip(round(expected[0]), 0, w - 1)), int(np.clip(round(expected[1]), 0, h - 1)))
+        return Decoded((float(expected[0]), float(expected[1])), 0.0, None, peak)
+    d = [float(np.hypot(x - expected[0], y - expected[1])) for x, y, _ in peaks]
+    x, y, s = peaks[int(np.argmin(d))]
+    return _at_peak((x, y), s, size, offset)
+
+
+def decode_box_prior(subject_box: BoxXYWH, part: str, shape: tuple[int, int]) -> Decoded:
+    """Baseline: a fixed relative position in the tracked subject box (:data:`PART_PRIORS`).
+
+    Args:
+        subject_box: map elements.
+        part: part name (a key of PART_PRIORS).
+        shape: ``(h, w)`` of the maps (for the integer peak, clipped to the map).
+
+    Returns:
+        the prior point with score 1 (a prior carries no confidence of its own) and no box.
+    """
+    px, py = prior_point(subject_box, part)
+    h, w = shape
+    peak = (int(np.clip(round(px), 0, w - 1)), int(np.clip(round(py), 0, h - 1)))
+    return Decoded((px, py), 1.0, None, peak)
+
+
+def decode_part(
+    method: str, maps: dict[str, np.ndarray], k: int, part: str, subject_box: BoxXYWH
+) -> Decoded:
+    """Decode part ``k`` (named ``part``) of one crop with ``method`` (one of :data:`METHODS`).
+
+    Args:
+        maps: one crop's maps without batch dimension, the keys of ``TrackResult.maps``:
+            ``part_heatmap`` / ``part_region`` ``(K, h, w)``, ``part_size`` / ``part_offset``
+            ``(2K, h, w)``.
+        k: channel of the part.
+        subject_box: tracked subject box in map elements.
+    """
+    size = maps["part_size"][2 * k : 2 * k + 2]
+    offset = maps["part_offset"][2 * k : 2 * k + 2]
+    lik = maps["part_heatmap"][k]
+    if method == "product":
+        return decode_product(lik, maps["part_region"][k], size, offset)
+    if method == "region-only":
+        return decode_region_only(maps["part_region"][k], size, offset)
+    if method == "top-down":
+        return decode_top_down(lik, subject_box, size, offset)
+    if method == "bottom-up":
+        return decode_bottom_up(lik, subject_box, part, size, offset)
+    if method == "box-prior":
+        return decode_box_prior(subject_box, part, lik.shape)
+    raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
