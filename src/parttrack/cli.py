@@ -47,6 +47,7 @@ def track_cmd(
     panels: str | None = typer.Option(None, "--panels", help="Folder for FIG. 3 PNG panels."),
     panel_frames: str | None = typer.Option(None, "--panel-frames", help="Frames for panels, e.g. 0,10."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    on_bad_frame: str = typer.Option("stop", "--on-bad-frame", help="A frame that fails to decode: stop or skip."),
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
@@ -62,9 +63,11 @@ def track_cmd(
     tracker = PartTracker.from_weights(weights, from_dict(TrackerConfig, cfg, config), device)
     s = track_video(
         tracker, video, subject, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
-        panels=panels, panel_frames=frames, progress=True,
+        panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame,
     )
     typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
+    if s.skipped:
+        typer.echo(f"skipped {s.skipped} frames that failed to decode", err=True)
 
 
 @app.command("demo")
@@ -204,7 +207,8 @@ def _one_line(e: BaseException) -> tuple[str, int]:
     from typer._click.exceptions import UsageError as ClickUsageError
 
     if isinstance(e, ClickUsageError):  # bad command line: missing/unknown option, not a number
-        return e.format_message(), 2
+        hint = " (--debug goes before the command)" if "--debug" in e.format_message() else ""
+        return e.format_message() + hint, 2
     if isinstance(e, OSError):  # a path the system refuses: permissions, a folder, disk full
         name = e.filename2 if e.filename2 is not None else e.filename
         text = e.strerror or str(e)
