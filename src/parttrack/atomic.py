@@ -6,6 +6,7 @@ A crash never leaves a half-written file where a good one was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     ``suffix`` defaults to the target's own suffix (OpenCV picks the codec from it).
     """
     target = Path(path)
+    if target.is_dir():  # fail now, not after the work that makes the file
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=target.suffix if suffix is None else suffix, dir=target.parent

@@ -48,6 +48,8 @@ def track_cmd(
     panel_frames: str | None = typer.Option(None, "--panel-frames", help="Frames for panels, e.g. 0,10."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     on_bad_frame: str = typer.Option("stop", "--on-bad-frame", help="A frame that fails to decode: stop or skip."),
+    backend: str = typer.Option("torch", "--backend", help="Network backend: torch or onnxruntime."),
+    threads: int | None = typer.Option(None, "--threads", help="Intra-op CPU threads of the backend."),
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
@@ -60,14 +62,19 @@ def track_cmd(
     cfg["method"] = method
     if parts is not None:
         cfg["parts"] = [p.strip() for p in parts.split(",") if p.strip()]
-    tracker = PartTracker.from_weights(weights, from_dict(TrackerConfig, cfg, config), device)
+    from parttrack.runtime import check_backend_options
+
+    check_backend_options(backend, threads)
+    tracker = PartTracker.from_weights(
+        weights, from_dict(TrackerConfig, cfg, config), device, backend=backend, num_threads=threads
+    )
     s = track_video(
         tracker, video, subject, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
         panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame,
     )
     typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
     if s.skipped:
-        typer.echo(f"skipped {s.skipped} frames that failed to decode", err=True)
+        typer.echo(f"skipped {s.skipped} frame{'s' * (s.skipped > 1)} that failed to decode", err=True)
 
 
 @app.command("demo")

@@ -114,5 +114,6 @@ def load_yaml(cls: type[T], path: str | Path) -> T:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise ConfigError("not valid YAML", p, None if line is None else line + 1) from e
+        problem = getattr(e, "problem", None)
+        raise ConfigError("not valid YAML" + (f": {problem}" if problem else ""), p, None if line is None else line + 1) from e
     return from_dict(cls, data, p)

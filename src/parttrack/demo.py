@@ -63,9 +63,11 @@ def parse_frames(text: str) -> list[int]:
 @dataclass
 class TrackSummary:
     """What a run did: ``frames`` tracked, ``seconds`` of wall time, ``track_seconds`` spent in
-    the tracker, the results (maps dropped; if asked) and the panels written."""
+    the tracker, the results (maps dropped; if asked), the panels written and the frames
+    ``skipped`` because they failed to decode (``on_error="skip"``)."""
 
     frames: int = 0
+    skipped: int = 0
     seconds: float = 0.0
     track_seconds: float = 0.0
     results: list[TrackResult] = field(default_factory=list)
@@ -201,11 +203,13 @@ def track_video(
     *,
     start: int = 0,
     end: int | None = None,
+    on_error: str = "stop",
     **outputs,
 ) -> TrackSummary:
     """Track through a video file, image folder or camera (``parttrack.data.video``) from
     frame ``start`` (where ``box`` is given) to ``end`` (inclusive); ``outputs`` as in
-    :func:`track_frames`.
+    :func:`track_frames`. A frame that fails to decode stops the run with a VideoError naming
+    it (``on_error="stop"``) or is skipped and counted in ``skipped`` (``"skip"``).
 
     Raises:
         VideoError: missing/unreadable video, ``start`` past the end.
@@ -213,7 +217,9 @@ def track_video(
     """
     from parttrack.data.video import open_video
 
-    with open_video(source, start=start, end=end) as video:
+    if on_error not in ("stop", "skip"):
+        raise UsageError(f"--on-bad-frame must be stop or skip, got {on_error!r}")
+    with open_video(source, start=start, end=end, on_error=on_error) as video:  # type: ignore[arg-type]
         info = video.info
         check_box_in_frame(box, info.width, info.height)
         total = None
@@ -221,7 +227,9 @@ def track_video(
             last = info.num_frames - 1 if end is None else min(end, info.num_frames - 1)
             total = last - start + 1
         pairs: Iterator[tuple[int, np.ndarray]] = ((f.index, f.image) for f in video)
-        return track_frames(tracker, pairs, box, fps=info.fps, total=total, **outputs)
+        summary = track_frames(tracker, pairs, box, fps=info.fps, total=total, **outputs)
+        summary.skipped = video.skipped
+        return summary
 
 
 @dataclass

@@ -134,7 +134,10 @@ class PartTracker:
             missing = [p for p in parts if p not in PART_PRIORS]
             if missing:
                 raise ConfigError(f"method {config.method!r} has no prior for parts {missing}")
-        dev = torch.device(device)
+        try:
+            dev = torch.device(device)
+        except RuntimeError:
+            raise UsageError(f"unknown device {str(device)!r} (use cpu, cuda or cuda:N)") from None
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise UsageError(f"device {str(device)!r} requested but CUDA is not available")
         self.config = config
@@ -286,7 +289,7 @@ class PartTracker:
         """Search crop around the last box; while lost it widens by ``lost_growth`` per lost
         frame, up to a crop of the whole frame."""
         cfg = self.cfg
-        factor = cfg.search_factor * self.config.lost_growth**self._lost_frames
+        factor = cfg.search_factor * self.config.lost_growth ** min(self._lost_frames, 100)  # no overflow
         window = CropWindow.around(self._box, cfg.search_size, factor, cfg.context)
         full = float(max(W, H))
         if self._lost_frames and window.side >= full:

@@ -96,7 +96,10 @@ class TopDownParts:
     """
 
     def __init__(self, weights: Weights, device: str | torch.device = "cpu") -> None:
-        dev = torch.device(device)
+        try:
+            dev = torch.device(device)
+        except RuntimeError:
+            raise UsageError(f"unknown device {str(device)!r} (use cpu, cuda or cuda:N)") from None
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise UsageError(f"device {str(device)!r} requested but CUDA is not available")
         self.cfg = weights.config

@@ -8,6 +8,7 @@ raises :class:`~parttrack.errors.CheckpointError` naming the file.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -74,7 +75,9 @@ def load_weights(
     if not p.is_file():
         raise CheckpointError("weights file not found", p)
     try:
-        payload = torch.load(p, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about foreign pickles before refusing them
+            warnings.simplefilter("ignore")
+            payload = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure means "not a checkpoint"
         raise CheckpointError(f"not a parttrack weights file ({type(e).__name__})", p) from e
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -90,7 +93,9 @@ def load_weights(
     except (ConfigError, KeyError) as e:
         raise CheckpointError(f"bad model config in weights: {e}", p) from e
     if expect is not None and cfg != expect:
-        raise CheckpointError(f"weights were made for another model config ({cfg}, expected {expect})", p)
+        got, want = to_dict(cfg), to_dict(expect)
+        diff = ", ".join(f"{k}={got[k]!r}, expected {want[k]!r}" for k in want if got[k] != want[k])
+        raise CheckpointError(f"weights were made for another model config ({diff})", p)
     det = PartDetector(cfg)
     trk = SiameseTracker(cfg) if payload.get("tracker") is not None else None
     if need_tracker and trk is None:

@@ -1,0 +1,1 @@
+"""Training glue behind :mod:`parttrack.train`: config, data streams, Lightning modules, callbacks."""
