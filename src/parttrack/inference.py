@@ -46,6 +46,9 @@ class TrackerConfig:
         scale_penalty: ``k`` of the size/aspect change penalty ``exp(-k (r s - 1))``.
         size_lr: rate of the smoothed size update (times penalty x score).
         lost_growth: search window growth per lost frame (up to a whole-frame crop).
+        motion_lr: rate of the constant-velocity estimate (EMA of the centre displacement,
+            image px/frame); the next search crop, and so its cosine window, is centred on the
+            predicted position. 0 = no motion model. Separates look-alikes that cross.
         min_size: smallest subject width/height, image pixels.
         template_update_threshold: refresh the template on frames at or above this subject
             score (None = never, the default).
@@ -63,6 +66,7 @@ class TrackerConfig:
     scale_penalty: float = 0.1
     size_lr: float = 0.4
     lost_growth: float = 1.5
+    motion_lr: float = 0.3
     min_size: float = 4.0
     template_update_threshold: float | None = None
     template_update_interval: int = 10
@@ -72,7 +76,7 @@ class TrackerConfig:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         for name in ("part_threshold", "lost_threshold", "redetect_threshold", "window_influence",
-                     "template_update_rate"):
+                     "template_update_rate", "motion_lr"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
@@ -164,6 +168,7 @@ class PartTracker:
         self._hann = np.outer(np.hanning(n + 1)[:n], np.hanning(n + 1)[:n]).astype(np.float32)
         self._template_feat: torch.Tensor | None = None
         self._box: BoxXYWH | None = None
+        self._velocity = np.zeros(2)  # image px / frame (motion_lr > 0)
         self._lost_frames = 0
         self._frame = -1
         self._since_update = 0
@@ -224,6 +229,7 @@ class PartTracker:
         _check_frame(frame)
         box = check_box(box, "box")
         self._box = box
+        self._velocity = np.zeros(2)
         self._lost_frames = 0
         self._since_update = 0
         self._frame = frame_index
@@ -255,11 +261,15 @@ class PartTracker:
         threshold = c.redetect_threshold if self._lost_frames else c.lost_threshold
         if score < threshold:
             self._lost_frames += 1
+            self._velocity[:] = 0.0
             return self._lost_result(score, window, crop, maps, keep)
         self._lost_frames = 0
         cx = min(max(box[0] + box[2] / 2.0, 0.0), float(W))
         cy = min(max(box[1] + box[3] / 2.0, 0.0), float(H))
         pw, ph = self._box[2], self._box[3]
+        if c.motion_lr > 0:
+            step = np.array([cx - (self._box[0] + pw / 2.0), cy - (self._box[1] + ph / 2.0)])
+            self._velocity = (1 - c.motion_lr) * self._velocity + c.motion_lr * step
         w = max(pw * (1 - lr) + box[2] * lr, c.min_size)
         h = max(ph * (1 - lr) + box[3] * lr, c.min_size)
         self._box = (cx - w / 2.0, cy - h / 2.0, w, h)
@@ -290,7 +300,9 @@ class PartTracker:
         frame, up to a crop of the whole frame."""
         cfg = self.cfg
         factor = cfg.search_factor * self.config.lost_growth ** min(self._lost_frames, 100)  # no overflow
-        window = CropWindow.around(self._box, cfg.search_size, factor, cfg.context)
+        x, y, w, h = self._box
+        vx, vy = self._velocity  # zero unless the motion model is on
+        window = CropWindow.around((x + vx, y + vy, w, h), cfg.search_size, factor, cfg.context)
         full = float(max(W, H))
         if self._lost_frames and window.side >= full:
             return CropWindow(W / 2.0, H / 2.0, full, cfg.search_size)
