@@ -6,14 +6,15 @@
 2. ``decode``: 1080p H.264 frames per second: ``open_video`` (what ``parttrack track``
    uses) and ``cv2.VideoCapture.read`` into one preallocated buffer with 1 and 2 FFmpeg
    threads.
-3. ``end_to_end``: ``parttrack.bench.run_bench`` on the Town Centre clip (every method on the
-   same decoded frames: PartTracker on both backends, OpenCV CSRT and KCF, 4 subjects in one
-   batched call), ``--repeats`` times; medians over the repeats. ``end_to_end_threads_2``:
-   the two PartTracker backends again with 2 intra-op threads.
+3. ``alone``: ``parttrack.bench.run_bench`` on the Town Centre clip with ONE method (a
+   PartTracker backend on 1 or 2 intra-op threads, or CSRT), ``--repeats`` times.
+   ``end_to_end``: every method on the same decoded frames, interleaved (PartTracker on both
+   backends, OpenCV CSRT and KCF, 4 subjects in one batched call); medians over the repeats.
 4. ``pipelined``: decode in a background thread while the main thread tracks (wall-clock
    fps over the clip), for parttrack-onnxruntime and CSRT.
 
-Timing does not depend on weight values: without ``--weights`` random-init models are used.
+Timing does not depend on weight values: without ``--weights`` the shipped weights are used,
+or random-init models of the shipped shape (parts head and eye, width 32) when there are none.
 
     python benchmarks/bench_speed.py [--weights W] [--frames 140] [--repeats 3] [--json OUT]
 """
@@ -42,12 +43,14 @@ def random_weights(width: int):  # -> Weights
     from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights
 
     torch.manual_seed(0)
-    cfg = ModelConfig(width=width)
+    cfg = ModelConfig(parts=("head", "eye"), width=width)  # the shipped model's parts
     return Weights(cfg, PartDetector(cfg).eval(), SiameseTracker(cfg).eval())
 
 
 def bench_networks(weights, calls: int) -> dict[str, float]:
-    """Median ms of one frame-graph call (batch 1) per variant, interleaved."""
+    """Median ms of one frame-graph call (batch 1) per variant: the onnxruntime variants
+    interleaved call by call, then torch on 1 thread, then torch on 2 threads (torch's OpenMP
+    workers keep spinning after a call, which would slow whatever runs next)."""
     from parttrack.export import MAP_OUTPUTS, export_cached
     from parttrack.runtime import OrtBackend, TorchBackend
 
@@ -68,8 +71,9 @@ def bench_networks(weights, calls: int) -> dict[str, float]:
             t0 = time.perf_counter()
             b.run(feat, search, MAP_OUTPUTS)
             times[name].append(time.perf_counter() - t0)
-        for t in (1, 2):
-            torch.set_num_threads(t)
+    for t in (1, 2):
+        torch.set_num_threads(t)
+        for _ in range(calls):
             t0 = time.perf_counter()
             torch_backend.run(feat, search, MAP_OUTPUTS)
             times[f"torch t{t}"].append(time.perf_counter() - t0)
@@ -177,15 +181,41 @@ def main() -> None:
     from parttrack.atomic import write_text
     from parttrack.bench import run_bench
     from parttrack.demo import parse_box
-    from parttrack.models import load_weights
+    from parttrack.models import default_weights_path, load_weights
 
-    weights = load_weights(a.weights) if a.weights else random_weights(32)
+    shipped = default_weights_path()
+    if a.weights or shipped.is_file():
+        weights = load_weights(a.weights)
+    else:
+        weights = random_weights(32)
     box = parse_box(a.box) if a.box else town_centre_box()
     load0 = os.getloadavg()
-    result: dict = {"commit": commit(), "video": a.video, "box": [round(v, 1) for v in box]}
+    result: dict = {"commit": commit(), "video": a.video, "box": [round(v, 1) for v in box],
+                    "weights": a.weights or (str(shipped) if shipped.is_file() else "random-init")}
     result["networks"] = {f"width {weights.config.width}": bench_networks(weights, a.calls)}
     result["networks"]["width 16"] = bench_networks(random_weights(16), a.calls)
     result["decode"] = bench_decode(Path(a.video), a.frames)
+    # each method alone (the deployment case: FFmpeg's frame threads then decode ahead while
+    # the tracker works), parttrack on 1 and 2 intra-op threads
+    alone: dict[str, dict] = {}
+    for backend, t in (("onnxruntime", 1), ("onnxruntime", 2), ("torch", 1), ("csrt", 1)):  # torch t2: see networks
+        backends, peers = ((), ("csrt",)) if backend == "csrt" else ((backend,), ())
+        rs = [
+            run_bench(a.video, box, weights, frames=a.frames, backends=backends, peers=peers, threads=t, warmup=10)
+            for _ in range(a.repeats)
+        ]
+        ms = [r["methods"][backend if backend == "csrt" else f"parttrack-{backend}"] for r in rs]
+        alone[f"{backend} t{t}"] = {
+            "fps_process": [m["fps_process"] for m in ms],
+            "fps_end_to_end": [m["fps_end_to_end"] for m in ms],
+            "median_fps_process": round(statistics.median(m["fps_process"] for m in ms), 1),
+            "median_fps_end_to_end": round(statistics.median(m["fps_end_to_end"] for m in ms), 1),
+            "stages_median_ms": {
+                s: round(statistics.median(m["stages"][s]["median_ms"] for m in ms), 3) for s in ms[0]["stages"]
+            },
+        }
+    result["alone"] = alone
+    # every method on the same frames, interleaved (the head-to-head with the OpenCV peers)
     runs = [
         run_bench(a.video, box, weights, frames=a.frames, batch=4, threads=1, warmup=10) for _ in range(a.repeats)
     ]
@@ -194,7 +224,7 @@ def main() -> None:
         ms = [r["methods"][name] for r in runs]
         e2e[name] = {
             k: round(statistics.median(m[k] for m in ms), 2)
-            for k in ("fps_process", "fps_end_to_end", "x_csrt", "subject_fps_process")
+            for k in ("fps_process", "fps_process_cpu", "fps_end_to_end", "x_csrt", "subject_fps_process")
         }
         e2e[name]["stages_median_ms"] = {
             s: round(statistics.median(m["stages"][s]["median_ms"] for m in ms), 3) for s in ms[0]["stages"]
@@ -203,16 +233,6 @@ def main() -> None:
             s: round(statistics.median(m["stages"][s]["p90_ms"] for m in ms), 3) for s in ms[0]["stages"]
         }
     result["end_to_end"] = e2e
-    two = [
-        run_bench(a.video, box, weights, frames=a.frames, peers=(), threads=2, warmup=10) for _ in range(a.repeats)
-    ]
-    result["end_to_end_threads_2"] = {
-        name: {
-            k: round(statistics.median(r["methods"][name][k] for r in two), 2)
-            for k in ("fps_process", "fps_end_to_end")
-        }
-        for name in two[0]["methods"]
-    }
     result["end_to_end_runs"] = [{k: v["fps_end_to_end"] for k, v in r["methods"].items()} for r in runs]
     result["pipelined_fps"] = bench_pipelined(Path(a.video), box, weights, a.frames)
     result["machine"] = {

@@ -75,7 +75,7 @@ def test_bench_cli_writes_a_full_report(clip: tuple[Path, Path], tmp_path: Path,
         st = m["stages"]
         assert m["frames"] == 7
         assert m["subjects"] == (3 if name.startswith("batch") else 1)
-        expected = STAGES if name.startswith(("parttrack", "batch")) else ("decode", "process", "end_to_end")
+        expected = STAGES if name.startswith(("parttrack", "batch")) else ("decode", "process", "process_cpu", "end_to_end")
         assert tuple(st) == expected
         for s in st.values():
             assert s["median_ms"] <= s["p90_ms"] + 1e-9 and s["median_ms"] > 0

@@ -172,7 +172,7 @@ CASES = [
     # -- configs --------------------------------------------------------------------------
     Case("config", "tracker config: unknown key", track("clip.mp4", "--config", "t_unknown.yaml"),
          "error: t_unknown.yaml: unknown key(s) lost_treshold for TrackerConfig (known: keep_maps, lost_growth, "
-         "lost_threshold, method, min_size, part_threshold, parts, redetect_threshold, scale_penalty, size_lr, "
+         "lost_threshold, method, min_size, motion_lr, part_threshold, parts, redetect_threshold, scale_penalty, size_lr, "
          "template_update_interval, template_update_rate, template_update_threshold, window_influence)"),
     Case("config", "tracker config: mistyped value", track("clip.mp4", "--config", "t_type.yaml"),
          "error: t_type.yaml: key 'lost_threshold' must be a number, got 'low'"),

@@ -203,3 +203,14 @@ def test_bad_onnx_files(tmp_path, onnx_cache, weights: Weights) -> None:
     assert "junk.onnx" in str(e.value)
     with pytest.raises(ParttrackError, match="not a parttrack ONNX graph: no output"):
         OrtBackend(paths.template, paths.template)  # a template graph is no frame graph
+
+
+def test_long_lost_stream_does_not_overflow(weights: Weights) -> None:
+    """Regression (found by benchmarks/bench_memory.py): after ~1,750 lost frames the search
+    growth ``lost_growth ** lost_frames`` overflowed a float."""
+    frames = synthetic_clip(2)
+    tr = PartTracker(weights, backend="torch")
+    tr.initialize(frames[0], (60.0, 70.0, 40.0, 90.0))
+    tr._lost_frames = 10_000  # as after 400 s of a subject out of view at 25 fps
+    r = tr.track(frames[1])
+    assert r.frame == 1 and (r.lost or r.box is not None)

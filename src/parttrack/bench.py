@@ -10,7 +10,9 @@ network call), so all methods see the same frames under the same machine load. S
 * ``post``: element product, peaks and mapping to the image ([0059]-[0061]) and the tracker's
   subject update;
 * ``process`` = crop + networks + post (a peer's whole ``update``), ``end_to_end`` = decode +
-  process.
+  process; ``process_cpu``: CPU time of the calling thread over ``process`` (with one
+  intra-op thread all of parttrack's work runs there, so it is what ``process`` would take on
+  an idle machine; OpenCV worker threads a peer may use are not counted).
 
 Example::
 
@@ -44,7 +46,7 @@ PEERS: dict[str, Callable[[], Any]] = {
     "csrt": lambda: cv2.TrackerCSRT_create(),
     "kcf": lambda: cv2.TrackerKCF_create(),
 }
-STAGES = ("decode", "crop", "networks", "post", "process", "end_to_end")
+STAGES = ("decode", "crop", "networks", "post", "process", "process_cpu", "end_to_end")
 
 
 def stage_stats(ms: list[float]) -> dict[str, float]:
@@ -67,10 +69,11 @@ class _Times:
     networks: list[float]
     post: list[float]
     process: list[float]
+    cpu: list[float]  # CPU time of the calling thread over the whole process stage
 
     @classmethod
     def new(cls) -> _Times:
-        return cls([], [], [], [])
+        return cls([], [], [], [], [])
 
 
 class _TrackerMethod:
@@ -105,14 +108,15 @@ class _TrackerMethod:
 
     def step(self, frame: np.ndarray, record: bool) -> float:
         self._net = self._maps = 0.0
-        t = time.perf_counter()
+        c, t = time.thread_time(), time.perf_counter()
         self.tracker.track(frame)
-        total = time.perf_counter() - t
+        total, cpu = time.perf_counter() - t, time.thread_time() - c
         if record:
             self.times.crop.append((self._maps - self._net) * 1e3)
             self.times.networks.append(self._net * 1e3)
             self.times.post.append((total - self._maps) * 1e3)
             self.times.process.append(total * 1e3)
+            self.times.cpu.append(cpu * 1e3)
         return total
 
 
@@ -127,11 +131,12 @@ class _PeerMethod:
         self.tracker.init(frame, tuple(int(round(v)) for v in box))
 
     def step(self, frame: np.ndarray, record: bool) -> float:
-        t = time.perf_counter()
+        c, t = time.thread_time(), time.perf_counter()
         self.tracker.update(frame)
-        total = time.perf_counter() - t
+        total, cpu = time.perf_counter() - t, time.thread_time() - c
         if record:
             self.times.process.append(total * 1e3)
+            self.times.cpu.append(cpu * 1e3)
         return total
 
 
@@ -166,7 +171,7 @@ class _BatchMethod:
 
     def step(self, frame: np.ndarray, record: bool) -> float:
         cfg, stride = self.cfg, self.cfg.stride
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         m = frame.reshape(-1, 3)[:: max(1, frame.shape[0] * frame.shape[1] // 4096)].mean(0)
         border = tuple(float(v) for v in m)  # one mean colour for the K crops
         wins = [CropWindow.around(tuple(b), cfg.search_size, cfg.search_factor, cfg.context) for b in self.boxes]
@@ -191,6 +196,7 @@ class _BatchMethod:
             self.times.networks.append((t2 - t1) * 1e3)
             self.times.post.append((t3 - t2) * 1e3)
             self.times.process.append((t3 - t0) * 1e3)
+            self.times.cpu.append((time.thread_time() - c0) * 1e3)
         return t3 - t0
 
 
@@ -200,6 +206,7 @@ def _summary(times: _Times, decode: list[float], subjects: int = 1) -> dict[str,
         if getattr(times, name):
             stages[name] = stage_stats(getattr(times, name))
     stages["process"] = stage_stats(times.process)
+    stages["process_cpu"] = stage_stats(times.cpu)
     e2e = [d + p for d, p in zip(decode, times.process, strict=True)]
     stages["end_to_end"] = stage_stats(e2e)
     n = len(times.process)
@@ -208,6 +215,7 @@ def _summary(times: _Times, decode: list[float], subjects: int = 1) -> dict[str,
         "subjects": subjects,
         "stages": stages,
         "fps_process": round(1e3 * n / sum(times.process), 2) if n else None,
+        "fps_process_cpu": round(1e3 * n / sum(times.cpu), 2) if n and sum(times.cpu) > 0 else None,
         "fps_end_to_end": round(1e3 * n / sum(e2e), 2) if n else None,
         "subject_fps_process": round(1e3 * n * subjects / sum(times.process), 2) if n else None,
     }

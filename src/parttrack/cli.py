@@ -177,8 +177,9 @@ def train_cmd(
     from parttrack.train import train
 
     r = train(stage, config, resume=resume, device=device, out=out)
-    typer.echo(f"{stage}: {r.steps} steps in {r.wall_time_s:.0f} s ({r.stop_reason}); "
-               f"loss {r.final_loss}; wrote {r.weights}; checkpoint {r.checkpoint}")
+    if r.main_process:
+        typer.echo(f"{stage}: {r.steps} steps in {r.wall_time_s:.0f} s ({r.stop_reason}); "
+                   f"loss {r.final_loss}; wrote {r.weights}; checkpoint {r.checkpoint}")
 
 
 @app.command("synth")

@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -188,24 +189,17 @@ def _to_onnx_bytes(
 
 def export_bytes(weights: Weights) -> tuple[bytes, bytes]:
     """Export both graphs to serialized ONNX models ``(template, frame)``, in memory."""
-    tracker = _require_tracker(weights)
+    # eval-mode CPU copies: the caller's modules keep their device and train/eval state
+    tracker = copy.deepcopy(_require_tracker(weights)).cpu().eval()
+    detector = copy.deepcopy(weights.detector).cpu().eval()
     cfg = weights.config
-    was_training = weights.detector.training, tracker.training
-    weights.detector.eval()
-    tracker.eval()
-    try:
-        g = torch.Generator().manual_seed(0)  # example inputs; the caller's RNG is left alone
-        template = torch.rand(2, 3, cfg.template_size, cfg.template_size, generator=g)
-        search = torch.rand(2, 3, cfg.search_size, cfg.search_size, generator=g)
-        with torch.no_grad():
-            feat = tracker.encode_template(template)
-        t_bytes = _to_onnx_bytes(TemplateGraph(tracker), (template,), TEMPLATE_INPUTS, TEMPLATE_OUTPUTS)
-        f_bytes = _to_onnx_bytes(
-            FrameGraph(weights.detector, tracker), (feat, search), FRAME_INPUTS, FRAME_OUTPUTS
-        )
-    finally:
-        weights.detector.train(was_training[0])
-        tracker.train(was_training[1])
+    g = torch.Generator().manual_seed(0)  # example inputs; the caller's RNG is left alone
+    template = torch.rand(2, 3, cfg.template_size, cfg.template_size, generator=g)
+    search = torch.rand(2, 3, cfg.search_size, cfg.search_size, generator=g)
+    with torch.no_grad():
+        feat = tracker.encode_template(template)
+    t_bytes = _to_onnx_bytes(TemplateGraph(tracker), (template,), TEMPLATE_INPUTS, TEMPLATE_OUTPUTS)
+    f_bytes = _to_onnx_bytes(FrameGraph(detector, tracker), (feat, search), FRAME_INPUTS, FRAME_OUTPUTS)
     return t_bytes, f_bytes
 
 

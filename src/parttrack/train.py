@@ -52,6 +52,8 @@ class TrainResult:
         wall_time_s: seconds this run took.
         final_loss: the last logged loss.
         stop_reason: which end condition of [0049] ended training.
+        main_process: False in the other processes of a multi-process (DDP) run, which
+            write nothing.
     """
 
     weights: Path
@@ -60,6 +62,7 @@ class TrainResult:
     wall_time_s: float
     final_loss: float | None
     stop_reason: str
+    main_process: bool = True
 
 
 def _accelerator(device: str) -> str:
@@ -229,4 +232,4 @@ def train(
             save_weights(weights_path, cfg.model, module.detector, module.tracker, meta)
         else:
             save_weights(weights_path, cfg.model, module.detector, None, meta)
-    return TrainResult(weights_path, last, int(trainer.global_step), wall, final_loss, reason)
+    return TrainResult(weights_path, last, int(trainer.global_step), wall, final_loss, reason, trainer.is_global_zero)
