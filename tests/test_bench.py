@@ -9,13 +9,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from parttrack.bench import STAGES, _BatchMethod, stage_stats
 from parttrack.cli import main
 from parttrack.crop import CropWindow
 from parttrack.data.video import VideoWriter
-from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights, save_weights
+from parttrack.models import ModelConfig, Weights, save_weights
+from weights_helpers import random_weights
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +29,8 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             f = bg.copy()
             f[70 : 160, 60 + 5 * t : 100 + 5 * t] = (40, 160, 90)
             w.write(f)
-    torch.manual_seed(0)  # the same random weights as test_export/test_runtime: one ONNX export
-    cfg = ModelConfig()
-    det, trk = PartDetector(cfg), SiameseTracker(cfg)
-    for m in list(det.modules()) + list(trk.modules()):
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.data.uniform_(0.5, 1.5)
-    save_weights(d / "w.pt", cfg, det, trk)
+    w = random_weights(0)  # the same random weights as test_export/test_runtime: one ONNX export
+    save_weights(d / "w.pt", w.config, w.detector, w.tracker)
     return d / "clip.mp4", d / "w.pt"
 
 

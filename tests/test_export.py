@@ -24,25 +24,11 @@ from parttrack.export import (
 )
 from parttrack.models import (
     ModelConfig,
-    PartDetector,
-    SiameseTracker,
     Weights,
     load_weights,
     save_weights,
 )
-
-
-def random_weights(seed: int = 0, cfg: ModelConfig | None = None) -> Weights:
-    """Random-init models with random BatchNorm statistics (so BN folding is exercised)."""
-    cfg = cfg or ModelConfig()
-    torch.manual_seed(seed)
-    det, trk = PartDetector(cfg), SiameseTracker(cfg)
-    for m in list(det.modules()) + list(trk.modules()):
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.data.uniform_(0.5, 1.5)
-    return Weights(cfg, det.eval(), trk.eval())
+from weights_helpers import random_weights
 
 
 def run_cli(args: list[str]) -> int:

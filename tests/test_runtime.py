@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
-import torch
 
 from parttrack.errors import UsageError
 from parttrack.export import FRAME_OUTPUTS
 from parttrack.inference import PartTracker
-from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights
+from parttrack.models import Weights
 from parttrack.runtime import (
     DEFAULT_THREADS,
     MODEL_OUTPUTS,
@@ -20,18 +19,7 @@ from parttrack.runtime import (
     providers_for,
     session_options,
 )
-
-
-def random_weights(seed: int = 0) -> Weights:
-    cfg = ModelConfig()
-    torch.manual_seed(seed)
-    det, trk = PartDetector(cfg), SiameseTracker(cfg)
-    for m in list(det.modules()) + list(trk.modules()):
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.data.uniform_(0.5, 1.5)
-    return Weights(cfg, det.eval(), trk.eval())
+from weights_helpers import random_weights
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,10 @@ import torch
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
 from parttrack.decode import METHODS, PART_PRIORS, decode_part
-from parttrack.errors import ConfigError, UsageError
+from parttrack.errors import ConfigError
 from parttrack.models import Weights, load_weights
 from parttrack.result import PartResult, TrackResult
+from parttrack.runtime import torch_device
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,7 @@ class PartTracker:
             missing = [p for p in parts if p not in PART_PRIORS]
             if missing:
                 raise ConfigError(f"method {config.method!r} has no prior for parts {missing}")
-        try:
-            dev = torch.device(device)
-        except RuntimeError:
-            raise UsageError(f"unknown device {str(device)!r} (use cpu, cuda or cuda:N)") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise UsageError(f"device {str(device)!r} requested but CUDA is not available")
+        dev = torch_device(device)
         self.config = config
         self.parts = parts
         self.cfg = weights.config

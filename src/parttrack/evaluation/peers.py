@@ -24,8 +24,8 @@ import torch
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.decode import decode_top_down, prior_point
-from parttrack.errors import UsageError
 from parttrack.models import Weights
+from parttrack.runtime import torch_device
 
 Point = tuple[float, float]
 
@@ -96,12 +96,7 @@ class TopDownParts:
     """
 
     def __init__(self, weights: Weights, device: str | torch.device = "cpu") -> None:
-        try:
-            dev = torch.device(device)
-        except RuntimeError:
-            raise UsageError(f"unknown device {str(device)!r} (use cpu, cuda or cuda:N)") from None
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise UsageError(f"device {str(device)!r} requested but CUDA is not available")
+        dev = torch_device(device)
         self.cfg = weights.config
         self.device = dev
         self.detector = weights.detector.eval().to(dev)
