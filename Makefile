@@ -26,7 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	mkdir -p bench-out
+	$(BIN)/python benchmarks/bench_synth.py
+	$(BIN)/python benchmarks/bench_speed.py --json bench-out/speed.json
+	$(BIN)/python benchmarks/bench_memory.py --json bench-out/memory.json
+	$(BIN)/python benchmarks/eval_all.py --out bench-out/eval
 
 train: $(STAMP)
 	$(BIN)/parttrack train detector --config configs/recipe_detector.yaml
