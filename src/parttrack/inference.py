@@ -26,10 +26,10 @@ import torch
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
 from parttrack.decode import METHODS, PART_PRIORS, decode_part
+from parttrack.device import torch_device
 from parttrack.errors import ConfigError
 from parttrack.models import Weights, load_weights
 from parttrack.result import PartResult, TrackResult
-from parttrack.runtime import torch_device
 
 
 @dataclass(frozen=True)

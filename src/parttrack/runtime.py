@@ -250,13 +250,3 @@ def check_backend_options(backend: str, num_threads: int | None) -> None:
     if num_threads is not None and num_threads < 1:
         raise UsageError(f"--threads must be >= 1, got {num_threads}")
 
-
-def torch_device(device: str | torch.device) -> torch.device:
-    """A torch device from a user string; UsageError for an unknown one or CUDA without a GPU."""
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise UsageError(f"unknown device {str(device)!r} (use cpu, cuda or cuda:N)") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"device {str(device)!r} requested but CUDA is not available")
-    return dev

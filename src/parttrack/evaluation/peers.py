@@ -24,8 +24,8 @@ import torch
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.decode import decode_top_down, prior_point
+from parttrack.device import torch_device
 from parttrack.models import Weights
-from parttrack.runtime import torch_device
 
 Point = tuple[float, float]
 
