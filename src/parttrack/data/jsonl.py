@@ -53,7 +53,12 @@ def _subject_record(s: Subject, part_names: tuple[str, ...], frame: int) -> dict
         if name not in part_names:
             raise ValueError(f"frame {frame} subject {s.id}: part {name!r} not in part_names {part_names}")
         parts[name] = None if part is None else {"box": list(part.box), "visible": bool(part.visible)}
-    return {"id": int(s.id), "box": list(s.box), "visibility": float(s.visibility), "parts": parts}
+        if part is not None and part.confidence is not None:
+            parts[name]["confidence"] = float(part.confidence)
+    rec = {"id": int(s.id), "box": list(s.box), "visibility": float(s.visibility), "parts": parts}
+    if s.confidence is not None:
+        rec["confidence"] = float(s.confidence)
+    return rec
 
 
 def write_sequence(seq: Sequence, path: str | Path) -> None:
@@ -188,7 +193,7 @@ def _header(obj: Any, at: _Line, path: Path) -> tuple[SequenceInfo, int | None]:
 
 
 def _subject(obj: Any, at: _Line, part_names: tuple[str, ...]) -> Subject:
-    s = at.obj(obj, "subject", ("id", "box"), ("visibility", "parts"))
+    s = at.obj(obj, "subject", ("id", "box"), ("visibility", "parts", "confidence"))
     sid = at.integer(s["id"], "subject id")
     box = at.box(s["box"], f"subject {sid} box")
     vis = at.number(s.get("visibility", 1.0), f"subject {sid} visibility")
@@ -204,12 +209,23 @@ def _subject(obj: Any, at: _Line, part_names: tuple[str, ...]) -> Subject:
         if p is None:
             parts[name] = None
             continue
-        p = at.obj(p, f"subject {sid} part {name!r}", ("box",), ("visible",))
+        p = at.obj(p, f"subject {sid} part {name!r}", ("box",), ("visible", "confidence"))
         visible = p.get("visible", True)
         if not isinstance(visible, bool):
             raise at.error(f"subject {sid} part {name!r} 'visible' must be true or false, got {visible!r}")
-        parts[name] = PartBox(at.box(p["box"], f"subject {sid} part {name!r} box"), visible)
-    return Subject(sid, box, vis, parts)
+        conf = _confidence(p, at, f"subject {sid} part {name!r}")
+        parts[name] = PartBox(at.box(p["box"], f"subject {sid} part {name!r} box"), visible, conf)
+    return Subject(sid, box, vis, parts, _confidence(s, at, f"subject {sid}"))
+
+
+def _confidence(obj: dict, at: _Line, what: str) -> float | None:
+    """The optional ``confidence`` of a machine label, in [0, 1]."""
+    if obj.get("confidence") is None:
+        return None
+    c = at.number(obj["confidence"], f"{what} confidence")
+    if not 0.0 <= c <= 1.0:
+        raise at.error(f"{what} confidence must be in [0, 1], got {c}")
+    return c
 
 
 def read_sequence(path: str | Path) -> Sequence:

@@ -43,15 +43,23 @@ def box_contains(box: BoxXYWH, point: tuple[float, float]) -> bool:
     return box[0] <= x <= box[0] + box[2] and box[1] <= y <= box[1] + box[3]
 
 
+def _check_confidence(value: float | None, what: str) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"{what} confidence must be in [0, 1] or None, got {value}")
+
+
 @dataclass(frozen=True)
 class PartBox:
-    """One annotated part of one subject. ``visible`` False = occluded but located."""
+    """One annotated part of one subject. ``visible`` False = occluded but located.
+    ``confidence`` in [0, 1]: how sure a machine label is (None: a human label)."""
 
     box: BoxXYWH
     visible: bool = True
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "box", check_box(self.box, "part box"))
+        _check_confidence(self.confidence, "part")
 
 
 @dataclass(frozen=True)
@@ -63,15 +71,18 @@ class Subject:
         box: subject box ``(x, y, w, h)`` pixels.
         visibility: visible fraction in [0, 1] (1 = fully visible).
         parts: part name -> PartBox, or None (annotated absent); missing = not annotated.
+        confidence: in [0, 1] for a machine label (e.g. teacher labels), None otherwise.
     """
 
     id: int
     box: BoxXYWH
     visibility: float = 1.0
     parts: Mapping[str, PartBox | None] = field(default_factory=dict)
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "box", check_box(self.box, f"subject {self.id} box"))
+        _check_confidence(self.confidence, f"subject {self.id}")
         if not (0.0 <= self.visibility <= 1.0) or math.isnan(self.visibility):
             raise ValueError(f"subject {self.id} visibility must be in [0, 1], got {self.visibility}")
 
