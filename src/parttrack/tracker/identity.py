@@ -1,0 +1,219 @@
+"""Keeping the subject's identity among look-alikes: distractor tracking + motion gating.
+
+The idea of KeepTrack (Mayer et al., ICCV 2021) with hand-made association, in ByteTrack's
+split (``kalman.py`` = motion, this module = matching and the per-frame state machine):
+
+* every frame the subject heatmap's peaks are *candidates* (``candidates.py``);
+* the subject and every remembered *distractor* (a candidate that was not the subject) are
+  associated with this frame's candidates in one Hungarian assignment
+  (``scipy.optimize.linear_sum_assignment``) on Mahalanobis motion cost, gated;
+* the subject never moves to a candidate that continues a known distractor, unless it has been
+  unmatched for ``switch_frames`` frames and that candidate matches its appearance memory;
+* after a loss, a *new* candidate (one no distractor explains) inside the growing motion gate
+  that matches the appearance memory re-finds the subject at once;
+* when nothing matches, the subject is **absent**: its filter coasts and no part is reported.
+
+All positions are image pixels; a candidate row is ``(cx, cy, w, h, score)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from parttrack.tracker.kalman import CHI2_95_2DOF, ConstantVelocityKalman
+
+_INFEASIBLE = 1e6
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The subject in one frame.
+
+    Attributes:
+        index: row of the chosen candidate, or None when the subject is absent.
+        present: True when a candidate was taken as the subject.
+        presence: the taken candidate's score (0 when absent).
+        box: the subject box ``(x, y, w, h)`` (the filter's estimate; while absent, its
+            coasting prediction).
+        rival: another candidate lies within one subject width of the subject.
+        switched: the subject was taken back from a known distractor (after
+            ``switch_frames`` unmatched frames).
+    """
+
+    index: int | None
+    present: bool
+    presence: float
+    box: tuple[float, float, float, float]
+    rival: bool = False
+    switched: bool = False
+
+
+@dataclass
+class _Track:
+    kf: ConstantVelocityKalman
+    age: int = 0  # frames since last matched
+
+
+@dataclass
+class IdentityTracker:
+    """Per-frame subject/distractor state machine.
+
+    Args:
+        present_threshold: a candidate scoring below this cannot be the subject while it is
+            tracked (the absent threshold).
+        refind_threshold: ... nor after a loss, below this (hysteresis; >= present).
+        appearance_threshold: a candidate must match the appearance memory at least this much
+            to re-find the subject after a loss.
+        switch_frames: frames the subject must be unmatched before a candidate known to be
+            another person may become the subject.
+        gate: chi-square gate of the motion cost (2 dof).
+        min_gate_px: gate radius floor, in subject heights.
+        distractor_memory: frames an unmatched distractor is remembered.
+        coast_damping: velocity factor per coasting frame.
+    """
+
+    present_threshold: float = 0.2
+    refind_threshold: float = 0.4
+    appearance_threshold: float = 0.5
+    switch_frames: int = 10
+    gate: float = CHI2_95_2DOF
+    min_gate_px: float = 0.25
+    distractor_memory: int = 5
+    coast_damping: float = 0.8
+    subject: ConstantVelocityKalman | None = field(default=None, init=False)
+    aspect: float = field(default=0.4, init=False)
+    unmatched: int = field(default=0, init=False)
+    distractors: list[_Track] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.present_threshold <= self.refind_threshold <= 1:
+            raise ValueError("need 0 <= present_threshold <= refind_threshold <= 1")
+        if self.switch_frames < 0 or self.distractor_memory < 0:
+            raise ValueError("switch_frames and distractor_memory must be >= 0")
+        if not 0 <= self.coast_damping <= 1:
+            raise ValueError(f"coast_damping must be in [0, 1], got {self.coast_damping}")
+
+    # --- state -------------------------------------------------------------------------
+    def reset(self, box: tuple[float, float, float, float]) -> None:
+        """Start on the subject ``box`` ``(x, y, w, h)`` (w, h > 0); forget every distractor."""
+        x, y, w, h = (float(v) for v in box)
+        if not (w > 0 and h > 0):
+            raise ValueError(f"box must have positive size, got {box}")
+        self.subject = ConstantVelocityKalman.start((x + w / 2, y + h / 2, h))
+        self.aspect = w / h
+        self.unmatched = 0
+        self.distractors = []
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """The subject box now (filter estimate)."""
+        assert self.subject is not None, "call reset(box) first"
+        cx, cy, s = self.subject.mean
+        w = s * self.aspect
+        return cx - w / 2, cy - s / 2, w, s
+
+    def predict(self, shift: tuple[float, float] = (0.0, 0.0)) -> tuple[float, float, float, float]:
+        """Advance every filter one frame after moving it by the camera's ``shift`` (px);
+        returns the subject box predicted for this frame (where to search)."""
+        assert self.subject is not None, "call reset(box) first"
+        for kf in [self.subject, *(t.kf for t in self.distractors)]:
+            kf.shift(*shift)
+            kf.predict()
+        if self.unmatched:
+            self.subject.damp_velocity(self.coast_damping)
+        return self.box
+
+    # --- one frame -----------------------------------------------------------------------
+    def _subject_costs(self, cands: np.ndarray, appearance: np.ndarray | None) -> np.ndarray:
+        assert self.subject is not None
+        d2 = self.subject.position_distance(cands[:, :2])
+        s = self.subject.mean[2]
+        sig = max(self.subject.position_sigma(), 1e-6)
+        floor = (self.min_gate_px * s / sig) ** 2  # gate radius never below min_gate_px heights
+        gate = max(self.gate, floor)
+        thr = self.refind_threshold if self.unmatched else self.present_threshold
+        ok = (d2 <= gate) & (cands[:, 4] >= thr)
+        ratio = cands[:, 3] / s
+        ok &= (ratio > 0.5) & (ratio < 2.0)
+        if self.unmatched and appearance is not None:
+            ok &= appearance >= self.appearance_threshold
+        cost = d2 / gate - cands[:, 4]
+        return np.where(ok, cost, _INFEASIBLE)
+
+    def _distractor_costs(self, cands: np.ndarray) -> np.ndarray:
+        s = self.subject.mean[2] if self.subject is not None else 1.0
+        rows = []
+        for t in self.distractors:
+            d2 = t.kf.position_distance(cands[:, :2])
+            sig = max(t.kf.position_sigma(), 1e-6)
+            gate = max(self.gate, (self.min_gate_px * s / sig) ** 2)
+            rows.append(np.where(d2 <= gate, d2 / gate - cands[:, 4], _INFEASIBLE))
+        return np.array(rows).reshape(len(self.distractors), len(cands))
+
+    def step(self, candidates: np.ndarray, appearance: np.ndarray | None = None) -> Decision:
+        """Associate this frame's candidates ``(N, 5)`` ``(cx, cy, w, h, score)`` (after
+        :meth:`predict`) and decide where the subject is.
+
+        Args:
+            candidates: image px; N may be 0.
+            appearance: ``(N,)`` similarity of each candidate to the subject's appearance
+                memory in [0, 1], or None (not used).
+        """
+        assert self.subject is not None, "call reset(box) first"
+        cands = np.asarray(candidates, dtype=np.float64).reshape(-1, 5)
+        n = len(cands)
+        cost = np.vstack([self._subject_costs(cands, appearance)[None, :], self._distractor_costs(cands)])
+        rows, cols = linear_sum_assignment(cost) if n else (np.zeros(0, int), np.zeros(0, int))
+        taken: dict[int, int] = {int(r): int(c) for r, c in zip(rows, cols, strict=True) if cost[r, c] < _INFEASIBLE / 2}
+        chosen = taken.get(0)
+        switched = False
+        if chosen is None and self.unmatched + 1 >= self.switch_frames and n:
+            chosen = self._take_back(cands, appearance)
+            switched = chosen is not None
+        # distractors: matched ones follow their candidate, the rest age; new ones start
+        kept: list[_Track] = []
+        for i, t in enumerate(self.distractors, start=1):
+            c = taken.get(i)
+            if c is not None and c != chosen:
+                t.kf.update(_measure(cands[c]))
+                t.age = 0
+                kept.append(t)
+            elif c is None and t.age < self.distractor_memory:
+                t.age += 1
+                kept.append(t)
+        used = set(taken.values()) | ({chosen} if chosen is not None else set())
+        for c in range(n):
+            if c not in used and cands[c, 4] >= self.present_threshold:
+                kept.append(_Track(ConstantVelocityKalman.start(_measure(cands[c]))))
+        self.distractors = kept
+        if chosen is None:
+            self.unmatched += 1
+            return Decision(None, False, 0.0, self.box)
+        self.unmatched = 0
+        self.subject.update(_measure(cands[chosen]))
+        self.aspect = 0.8 * self.aspect + 0.2 * float(cands[chosen, 2] / cands[chosen, 3])
+        cx, cy, s = self.subject.mean
+        others = np.delete(cands, chosen, axis=0)
+        rival = bool(len(others)) and bool(
+            (np.hypot(others[:, 0] - cx, others[:, 1] - cy) < s * self.aspect).any()
+        )
+        return Decision(chosen, True, float(cands[chosen, 4]), self.box, rival, switched)
+
+    def _take_back(self, cands: np.ndarray, appearance: np.ndarray | None) -> int | None:
+        """After ``switch_frames`` unmatched frames: the best candidate inside the (grown)
+        gate that matches the appearance memory, even if a distractor claimed it."""
+        d2 = self.subject.position_distance(cands[:, :2])
+        ok = (d2 <= self.gate * 4) & (cands[:, 4] >= self.refind_threshold)
+        if appearance is not None:
+            ok &= appearance >= self.appearance_threshold
+        if not ok.any():
+            return None
+        score = np.where(ok, cands[:, 4] - 0.1 * d2 / self.gate, -np.inf)
+        return int(np.argmax(score))  # its distractor track, if any, is dropped in step()
+
+
+def _measure(row: np.ndarray) -> tuple[float, float, float]:
+    return float(row[0]), float(row[1]), float(row[3])
