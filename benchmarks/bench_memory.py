@@ -59,8 +59,8 @@ def main() -> None:
     torch.set_num_threads(a.threads)
 
     from parttrack.atomic import write_text
-    from parttrack.inference import PartTracker
     from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights, load_weights
+    from parttrack.tracker.part_tracker import PartTracker
 
     if a.weights:
         weights = load_weights(a.weights)

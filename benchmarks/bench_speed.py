@@ -51,8 +51,8 @@ def bench_networks(weights, calls: int) -> dict[str, float]:
     """Median ms of one frame-graph call (batch 1) per variant: the onnxruntime variants
     interleaved call by call, then torch on 1 thread, then torch on 2 threads (torch's OpenMP
     workers keep spinning after a call, which would slow whatever runs next)."""
-    from parttrack.export import MAP_OUTPUTS, export_cached
-    from parttrack.runtime import OrtBackend, TorchBackend
+    from parttrack.runtime.backend import OrtBackend, TorchBackend
+    from parttrack.runtime.export import MAP_OUTPUTS, export_cached
 
     cfg = weights.config
     rng = np.random.default_rng(0)
@@ -113,7 +113,7 @@ def bench_decode(path: Path, frames: int) -> dict[str, float]:
 
 def bench_pipelined(path: Path, box, weights, frames: int) -> dict[str, float]:
     """Wall-clock fps when a background thread decodes ahead (queue of 4 frames)."""
-    from parttrack.inference import PartTracker
+    from parttrack.tracker.part_tracker import PartTracker
 
     def run(init, step) -> float:
         q: queue.Queue = queue.Queue(maxsize=4)
@@ -180,8 +180,8 @@ def main() -> None:
 
     from parttrack.atomic import write_text
     from parttrack.bench import run_bench
-    from parttrack.demo import parse_box
     from parttrack.models import default_weights_path, load_weights
+    from parttrack.pipeline import parse_box
 
     shipped = default_weights_path()
     if a.weights or shipped.is_file():

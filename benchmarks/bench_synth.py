@@ -28,8 +28,8 @@ def main() -> None:
     a = ap.parse_args()
     cv2.setNumThreads(1)
 
-    from parttrack.data.suites import SUITES
-    from parttrack.data.synthetic import SceneConfig, generate
+    from parttrack.synth.generator import SceneConfig, generate
+    from parttrack.synth.suites import SUITES
 
     cfg = SceneConfig() if a.config == "default" else SUITES["crowd"].config
     generate(SceneConfig(num_frames=2), 0)  # warm-up: imports, allocator

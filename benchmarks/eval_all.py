@@ -23,11 +23,11 @@ import cv2
 import torch
 
 from parttrack.atomic import write_text
-from parttrack.data.suites import SUITES
 from parttrack.evaluation.metrics import BUCKETS
 from parttrack.evaluation.protocol import ALL_METHODS, Evaluation, evaluate, path_data, suite_data
 from parttrack.evaluation.report import check_targets, commit_hash, parse_weights, pct, write_report
 from parttrack.models import load_weights
+from parttrack.synth.suites import SUITES
 
 REPO = Path(__file__).resolve().parents[1]
 HELD_OUT = REPO.parent / "shared" / "data" / "towncentre" / "clip_f0249_n149.mp4"

@@ -21,8 +21,8 @@ import torch
 
 from parttrack.data import suites
 from parttrack.evaluation.protocol import evaluate, path_data, suite_data
-from parttrack.inference import TrackerConfig
 from parttrack.models import load_weights
+from parttrack.tracker.part_tracker import TrackerConfig
 
 TUNE_SEED = 5_000_000
 TOWNCENTRE_TRAIN = Path(__file__).resolve().parents[2] / "shared/data/towncentre/clip_fm004_n126.mp4"

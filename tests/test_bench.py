@@ -15,7 +15,7 @@ from parttrack.cli import main
 from parttrack.crop import CropWindow
 from parttrack.data.video import VideoWriter
 from parttrack.models import ModelConfig, Weights, save_weights
-from weights_helpers import random_weights
+from tests.weights_helpers import random_weights
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import parttrack.demo
+import parttrack.pipeline
 from parttrack import __version__
 from parttrack.cli import main
 from parttrack.errors import VideoError
@@ -49,7 +49,7 @@ def fail_with(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise exc
 
-    monkeypatch.setattr(parttrack.demo, "track_video", boom)
+    monkeypatch.setattr(parttrack.pipeline, "track_video", boom)
 
 
 def test_success_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

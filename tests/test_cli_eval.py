@@ -14,7 +14,7 @@ from parttrack.data.types import Sequence
 from parttrack.data.video import VideoWriter
 from parttrack.evaluation.report import pct
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_weights
-from test_protocol import toy_clip  # tests/ is on sys.path under pytest
+from tests.evaluation.test_protocol import toy_clip
 
 NO_LOSS = "lost_threshold: 0.0\nredetect_threshold: 0.0\n"
 
@@ -121,7 +121,7 @@ def test_eval_errors_are_one_line(toy_files: Path, tmp_path: Path, capsys) -> No
 
 
 def test_eval_on_a_synthetic_suite(weights_files, tmp_path: Path, capsys) -> None:
-    pytest.importorskip("parttrack.data.suites")
+    pytest.importorskip("parttrack.synth.suites")
     out = tmp_path / "suite"
     code = run(["eval", "--data", "crossing", "--limit", "1", "--max-frames", "8", "--subjects", "chosen",
                 "--methods", "product,top-down,bottom-up,region-only,box-prior,csrt+box-prior",

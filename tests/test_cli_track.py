@@ -11,10 +11,10 @@ import torch
 from parttrack.cli import main
 from parttrack.config import load_yaml
 from parttrack.data.video import VideoWriter, open_video
-from parttrack.demo import run_demo
 from parttrack.errors import CheckpointError
-from parttrack.inference import PartTracker, TrackerConfig
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, load_weights, save_weights
+from parttrack.pipeline import run_demo
+from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
 W, H, FRAMES = 160, 120, 12
 BOX = "60,30,20,50"
@@ -151,7 +151,7 @@ def test_demo_needs_weights(tmp_path):
 
 
 def test_demo_writes_its_files(assets, tmp_path, capsys):
-    pytest.importorskip("parttrack.data.suites", reason="synthetic suites not written yet")
+    pytest.importorskip("parttrack.synth.suites", reason="synthetic suites not written yet")
     out = tmp_path / "demo"
     assert run(["demo", "--out", str(out), "--weights", str(assets["weights"])]) == 0
     text = capsys.readouterr().out

@@ -18,7 +18,7 @@ Example::
 """
 
 from parttrack.errors import ParttrackError
-from parttrack.result import PartResult, TrackResult
+from parttrack.tracker.result import PartResult, TrackResult
 
 __version__ = "0.1.0"
 
@@ -27,7 +27,7 @@ __all__ = ["ParttrackError", "PartResult", "TrackResult", "__version__"]
 
 def __getattr__(name: str):  # lazy: importing parttrack stays light
     if name == "PartTracker":
-        from parttrack.inference import PartTracker
+        from parttrack.tracker.part_tracker import PartTracker
 
         return PartTracker
     raise AttributeError(name)

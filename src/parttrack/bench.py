@@ -38,9 +38,9 @@ from parttrack.atomic import write_text
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.errors import UsageError
-from parttrack.export import PEAK_OUTPUTS
 from parttrack.models.io import Weights
-from parttrack.runtime import BACKENDS, DEFAULT_THREADS, cpu_count, make_backend
+from parttrack.runtime.backend import BACKENDS, DEFAULT_THREADS, cpu_count, make_backend
+from parttrack.runtime.export import PEAK_OUTPUTS
 
 PEERS: dict[str, Callable[[], Any]] = {
     "csrt": lambda: cv2.TrackerCSRT_create(),
@@ -77,10 +77,10 @@ class _Times:
 
 
 class _TrackerMethod:
-    """A :class:`~parttrack.inference.PartTracker` with its network call and crop timed."""
+    """A :class:`~parttrack.tracker.part_tracker.PartTracker` with its network call and crop timed."""
 
     def __init__(self, weights: Weights, backend: str, threads: int | None, device: str) -> None:
-        from parttrack.inference import PartTracker
+        from parttrack.tracker.part_tracker import PartTracker
 
         self.tracker = PartTracker(weights, device=device, backend=backend, num_threads=threads)
         self.times = _Times.new()
@@ -145,7 +145,7 @@ class _BatchMethod:
     over K from the frame graph's in-graph peaks ([0060]-[0061]).
 
     A throughput measurement: subjects follow their subject peak (no cosine window or size
-    penalty, unlike :class:`~parttrack.inference.PartTracker`).
+    penalty, unlike :class:`~parttrack.tracker.part_tracker.PartTracker`).
     """
 
     def __init__(self, weights: Weights, backend: str, threads: int | None, device: str, k: int) -> None:
@@ -254,7 +254,7 @@ def run_bench(
         over CSRT's).
     """
     from parttrack.data.video import open_video
-    from parttrack.demo import check_box_in_frame
+    from parttrack.pipeline import check_box_in_frame
 
     if frames < 1:
         raise UsageError(f"--frames must be >= 1, got {frames}")

@@ -53,8 +53,8 @@ def track_cmd(
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
-    from parttrack.demo import parse_box, parse_frames, track_video
-    from parttrack.inference import PartTracker, TrackerConfig
+    from parttrack.pipeline import parse_box, parse_frames, track_video
+    from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
     subject = parse_box(box)
     frames = None if panel_frames is None else parse_frames(panel_frames)
@@ -62,7 +62,7 @@ def track_cmd(
     cfg["method"] = method
     if parts is not None:
         cfg["parts"] = [p.strip() for p in parts.split(",") if p.strip()]
-    from parttrack.runtime import check_backend_options
+    from parttrack.runtime.backend import check_backend_options
 
     check_backend_options(backend, threads)
     tracker = PartTracker.from_weights(
@@ -84,7 +84,7 @@ def demo_cmd(
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
 ) -> None:
     """Track the subject of a synthetic crossing clip; write videos, JSONL and FIG. 3 panels."""
-    from parttrack.demo import run_demo
+    from parttrack.pipeline import run_demo
 
     s = run_demo(out, weights, device, progress=True)
     rate = "n/a" if s.head_hit_rate is None else f"{100 * s.head_hit_rate:.1f}%"
@@ -99,8 +99,8 @@ def export_cmd(
     out: str = typer.Option(..., "--out", help="Folder for template.onnx and frame.onnx."),
 ) -> None:
     """Export both networks to ONNX: template.onnx and frame.onnx (dynamic batch)."""
-    from parttrack.export import export_onnx
     from parttrack.models import load_weights
+    from parttrack.runtime.export import export_onnx
 
     paths = export_onnx(load_weights(weights), out)
     typer.echo(f"wrote {paths.template} and {paths.frame}")
@@ -124,8 +124,8 @@ def bench_cmd(
     from rich.console import Console
 
     from parttrack.bench import render_table, run_bench, write_report
-    from parttrack.demo import parse_box
     from parttrack.models import load_weights
+    from parttrack.pipeline import parse_box
 
     names = [] if peers.strip() == "none" else [p.strip() for p in peers.split(",") if p.strip()]
     report = run_bench(
@@ -174,7 +174,7 @@ def train_cmd(
     out: str | None = typer.Option(None, "--out", help="Folder for checkpoints and logs (default runs/STAGE)."),
 ) -> None:
     """Train the part detector or the tracker (claims 1-4, 7; [0024]-[0052], [0063]-[0070])."""
-    from parttrack.train import train
+    from parttrack.training.run import train
 
     r = train(stage, config, resume=resume, device=device, out=out)
     if r.main_process:
@@ -192,7 +192,7 @@ def synth_cmd(
     """Write a synthetic benchmark suite (fixed seeds, chosen subject, boxes drawn on a PNG)."""
     from rich.progress import Progress
 
-    from parttrack.data.suites import write_suite
+    from parttrack.synth.suites import write_suite
 
     with Progress(transient=True) as bar:
         task = bar.add_task(f"synth {suite}", total=None)

@@ -23,9 +23,9 @@ import torch
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
-from parttrack.decode import decode_top_down, prior_point
 from parttrack.device import torch_device
 from parttrack.models import Weights
+from parttrack.tracker.decoders import decode_top_down, prior_point
 
 Point = tuple[float, float]
 
@@ -78,7 +78,7 @@ class CsrtPeer:
 
 
 def box_prior_parts(box: BoxXYWH, parts: Sequence[str]) -> dict[str, Point]:
-    """Part points at the fixed relative positions of ``parttrack.decode.PART_PRIORS`` inside
+    """Part points at the fixed relative positions of ``parttrack.tracker.decoders.PART_PRIORS`` inside
     ``box`` (image pixels)."""
     return {p: prior_point(box, p) for p in parts}
 

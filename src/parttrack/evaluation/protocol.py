@@ -11,8 +11,8 @@ Protocol (one-pass evaluation, no re-initialisation):
   Town Centre people walking in from the bottom edge) and tracked to its last annotated frame. The initialisation frame is not scored; frames in the range where
   the subject is not annotated are tracked but not scored.
 * Each video is decoded ONCE; all subjects' trackers are driven frame by frame.
-* One :class:`~parttrack.inference.PartTracker` run per (subject, weights) with
-  ``keep_maps=True``; every tracker method (``parttrack.decode.METHODS``: the patent's
+* One :class:`~parttrack.tracker.part_tracker.PartTracker` run per (subject, weights) with
+  ``keep_maps=True``; every tracker method (``parttrack.tracker.decoders.METHODS``: the patent's
   ``product`` and the ``region-only``, ``top-down``, ``bottom-up``, ``box-prior`` baselines)
   is decoded from the same maps and subject box. On a lost frame no method predicts.
 * Peers (:mod:`parttrack.evaluation.peers`): ``csrt+box-prior`` and ``csrt+top-down``, one CSRT
@@ -32,7 +32,6 @@ from typing import Any, Literal
 import numpy as np
 
 from parttrack.data.types import BoxXYWH, Sequence
-from parttrack.decode import METHODS, PART_PRIORS, decode_part
 from parttrack.errors import ConfigError, UsageError
 from parttrack.evaluation.metrics import (
     PartRecord,
@@ -42,9 +41,10 @@ from parttrack.evaluation.metrics import (
     summarize,
 )
 from parttrack.evaluation.peers import CsrtPeer, TopDownParts, box_prior_parts
-from parttrack.inference import PartTracker, TrackerConfig
 from parttrack.models import Weights
-from parttrack.result import TrackResult
+from parttrack.tracker.decoders import METHODS, PART_PRIORS, decode_part
+from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
+from parttrack.tracker.result import TrackResult
 
 TRACKER_METHODS: tuple[str, ...] = METHODS
 PEER_METHODS: tuple[str, ...] = ("csrt+box-prior", "csrt+top-down")
@@ -170,7 +170,7 @@ def decode_methods(
 
     Args:
         result: a ``PartTracker`` result made with ``keep_maps=True``.
-        parts: part names; methods: a subset of ``parttrack.decode.METHODS``.
+        parts: part names; methods: a subset of ``parttrack.tracker.decoders.METHODS``.
         part_threshold: a decoded score below this gives None.
 
     Returns:
@@ -355,8 +355,8 @@ def aggregate(scored: Iterable[tuple[str, SubjectRun, dict[tuple[str, str], dict
 
 
 def suite_data(name: str, limit: int | None = None) -> list[EvalData]:
-    """The sequences of a named synthetic suite (``parttrack.data.suites``), frames in memory."""
-    from parttrack.data.suites import build_suite
+    """The sequences of a named synthetic suite (``parttrack.synth.suites``), frames in memory."""
+    from parttrack.synth.suites import build_suite
 
     out = []
     for clip in build_suite(name, limit):
@@ -390,10 +390,10 @@ def path_data(path: str | Path) -> EvalData:
 
 
 def resolve_data(spec: str, limit: int | None = None) -> list[EvalData]:
-    """A suite name (``parttrack.data.suites.SUITES``; ``limit`` = first N sequences) or a path."""
+    """A suite name (``parttrack.synth.suites.SUITES``; ``limit`` = first N sequences) or a path."""
     if Path(spec).exists():
         return [path_data(spec)]
-    from parttrack.data.suites import SUITES
+    from parttrack.synth.suites import SUITES
 
     if spec in SUITES:
         return suite_data(spec, limit)

@@ -313,13 +313,13 @@ def run_eval(
     """The ``parttrack eval`` command: resolve data and weights, evaluate, write the report.
 
     Args:
-        data: suite names (``parttrack.data.suites``) or annotation/video paths.
+        data: suite names (``parttrack.synth.suites``) or annotation/video paths.
         methods: names from ``protocol.ALL_METHODS``.
         weights: ``PATH`` or ``LABEL=PATH`` (see :func:`parse_weights`); one report row per
             (weights, method).
         limit: first N sequences of each suite.
         max_frames: track at most N frames per subject after its initialisation frame.
-        tracker_config: YAML of ``parttrack.inference.TrackerConfig``.
+        tracker_config: YAML of ``parttrack.tracker.part_tracker.TrackerConfig``.
 
     Returns:
         the written paths, report.md first.
@@ -339,8 +339,8 @@ def run_eval(
         frames_to_decode,
         resolve_data,
     )
-    from parttrack.inference import TrackerConfig
     from parttrack.models import load_weights
+    from parttrack.tracker.part_tracker import TrackerConfig
 
     if subjects not in ("all", "chosen"):
         raise UsageError(f"--subjects must be 'all' or 'chosen', got {subjects!r}")

@@ -1,1 +1,1 @@
-"""Training glue behind :mod:`parttrack.train`: config, data streams, Lightning modules, callbacks."""
+"""Training glue behind :mod:`parttrack.training.run`: config, data streams, Lightning modules, callbacks."""

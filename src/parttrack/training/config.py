@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from parttrack.data.samples import SampleConfig
-from parttrack.losses import LossWeights
 from parttrack.models.config import ModelConfig
+from parttrack.training.losses import LossWeights
+from parttrack.training.samples import SampleConfig
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class DataConfig:
     """Where training samples come from and how the sources are mixed.
 
     Attributes:
-        synthetic_clips: number of generated clips (``parttrack.data.synthetic.training_clips``).
+        synthetic_clips: number of generated clips (``parttrack.synth.generator.training_clips``).
         synthetic_seed: seed of those clips (the generator keeps them disjoint from suites).
         synthetic_overrides: ``SceneConfig`` fields fixed for every training clip.
         towncentre: Town Centre clips (``*.mp4`` or ``*_gt.csv``); never the held-out one.

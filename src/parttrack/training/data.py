@@ -18,7 +18,11 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from parttrack.crop import CropWindow
-from parttrack.data.samples import (
+from parttrack.data.types import box_center
+from parttrack.errors import ConfigError
+from parttrack.models.config import ModelConfig
+from parttrack.training.config import DataConfig
+from parttrack.training.samples import (
     HELD_OUT,
     SampleConfig,
     Source,
@@ -27,10 +31,6 @@ from parttrack.data.samples import (
     make_sample,
     scale_sequence,
 )
-from parttrack.data.types import box_center
-from parttrack.errors import ConfigError
-from parttrack.models.config import ModelConfig
-from parttrack.training.config import DataConfig
 
 
 def check_not_held_out(path: str | Path) -> None:
@@ -70,7 +70,7 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
         if not (need_parts and not src.sequence.info.part_names):
             sources.append(src)
     if dc.synthetic_clips:
-        from parttrack.data.synthetic import training_clips
+        from parttrack.synth.generator import training_clips
 
         try:
             clips = list(training_clips(dc.synthetic_clips, seed=dc.synthetic_seed, **dc.synthetic_overrides))

@@ -10,9 +10,9 @@ import torch
 
 from parttrack.config import to_dict
 from parttrack.errors import TrainingError
-from parttrack.losses import RegionMemory, detector_loss, tracker_loss
 from parttrack.models import PartDetector, SiameseTracker
 from parttrack.training.config import TrainConfig
+from parttrack.training.losses import RegionMemory, detector_loss, tracker_loss
 
 
 def versions() -> dict[str, str]:

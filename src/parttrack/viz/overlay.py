@@ -1,0 +1,168 @@
+"""Pictures of tracking results: annotated frames (for the ``--out`` video) and the patent's
+FIG. 3 panels (search crop | part likelihood | part region | element product, [0036], [0059]).
+
+Example::
+
+    overlay = Overlay()
+    for frame, result in zip(frames, results):
+        writer.write(overlay.draw(frame, result))
+    save_panel("panels/frame_000012.png", result_with_maps)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from parttrack.atomic import atomic_path
+from parttrack.tracker.result import TrackResult
+
+SUBJECT_COLOR = (80, 220, 80)  # BGR
+LOST_COLOR = (40, 40, 230)
+PART_COLORS = ((0, 200, 255), (255, 120, 40), (200, 80, 255), (60, 255, 255))  # per part, BGR
+
+
+def _pt(p: tuple[float, float]) -> tuple[int, int]:
+    return int(round(p[0])), int(round(p[1]))
+
+
+def _label(img: np.ndarray, text: str, org: tuple[int, int], color: tuple[int, int, int], scale: float) -> None:
+    """Text with a dark backing box so it reads on any background."""
+    font, th = cv2.FONT_HERSHEY_SIMPLEX, max(1, int(round(scale * 1.6)))
+    (w, h), base = cv2.getTextSize(text, font, scale, th)
+    x = int(np.clip(org[0], 0, max(0, img.shape[1] - w - 2)))
+    y = int(np.clip(org[1], h + 2, img.shape[0] - base - 1))
+    cv2.rectangle(img, (x - 1, y - h - 2), (x + w + 1, y + base), (20, 20, 20), -1)
+    cv2.putText(img, text, (x, y), font, scale, color, th, cv2.LINE_AA)
+
+
+class Overlay:
+    """Draws :class:`TrackResult` s on frames, keeping a short trail of each part's points.
+
+    Args:
+        trail: number of past part points drawn as a fading line.
+    """
+
+    def __init__(self, trail: int = 12) -> None:
+        if trail < 0:
+            raise ValueError(f"trail must be >= 0, got {trail}")
+        self.trail = trail
+        self._trails: dict[str, deque[tuple[float, float]]] = {}
+
+    def draw(self, image: np.ndarray, result: TrackResult) -> np.ndarray:
+        """A copy of ``image`` ``(H, W, 3)`` uint8 BGR with the subject box, its score, each
+        part's point (a cross), box and trail, or a LOST label when the subject is lost."""
+        img = image.copy()
+        H, W = img.shape[:2]
+        s = min(max(min(H, W) / 300.0, 1.0), 4.0)  # marker / line scale with the frame size
+        th = max(1, int(round(min(H, W) / 500.0)))
+        fs = min(max(min(H, W) / 700.0, 0.35), 1.0)  # font scale
+        for k, (name, part) in enumerate(result.parts.items()):
+            trail = self._trails.setdefault(name, deque(maxlen=max(self.trail, 1)))
+            if part is not None and self.trail:
+                trail.append(part.point)
+            color = PART_COLORS[k % len(PART_COLORS)]
+            pts = list(trail)
+            for i in range(1, len(pts)):
+                fade = 0.3 + 0.7 * i / len(pts)
+                c = tuple(int(v * fade) for v in color)
+                cv2.line(img, _pt(pts[i - 1]), _pt(pts[i]), c, th, cv2.LINE_AA)
+            if part is None:
+                continue
+            if part.box is not None:
+                x, y, w, h = part.box
+                cv2.rectangle(img, _pt((x, y)), _pt((x + w, y + h)), color, th, cv2.LINE_AA)
+            cv2.drawMarker(img, _pt(part.point), color, cv2.MARKER_CROSS, int(10 * s), th + 1, cv2.LINE_AA)
+        if result.box is not None:
+            x, y, w, h = result.box
+            cv2.rectangle(img, _pt((x, y)), _pt((x + w, y + h)), SUBJECT_COLOR, th + 1, cv2.LINE_AA)
+            text = f"{result.score:.2f}"
+            for name, part in result.parts.items():
+                text += f"  {name} " + ("-" if part is None else f"{part.score:.2f}")
+            _label(img, text, _pt((x, y - 4 * s)), SUBJECT_COLOR, fs)
+        if result.lost:
+            _label(img, f"LOST  {result.score:.2f}", (int(6 * s), int(30 * fs) + 4), LOST_COLOR, 1.6 * fs)
+        _label(img, f"frame {result.frame}", (int(6 * s), H - 4), (230, 230, 230), fs)
+        return img
+
+
+def draw_result(image: np.ndarray, result: TrackResult) -> np.ndarray:
+    """One annotated frame without a trail (see :class:`Overlay`)."""
+    return Overlay(trail=0).draw(image, result)
+
+
+def save_panel(path: str | Path, result: TrackResult, parts: tuple[str, ...] | None = None) -> Path:
+    """Write the patent's FIG. 3 for one frame as a PNG, atomically.
+
+    One row per part: search crop (subject box in green) | part likelihood (detector,
+    [0056]) | part region (tracker, [0058]) | element product ([0059]); the product's peak
+    ([0060]) is marked with a cross on every panel. Maps are drawn in crop pixels (element
+    ``(x, y)`` at ``(x, y) * stride``).
+
+    Args:
+        path: target ``.png``.
+        result: a result tracked with ``keep_maps=True``.
+        parts: parts to draw (default: those in ``result.parts``).
+
+    Raises:
+        ValueError: the result has no maps.
+    """
+    if result.maps is None:
+        raise ValueError("result has no maps: track with keep_maps=True")
+    from matplotlib.figure import Figure  # lazy: matplotlib is slow to import
+
+    m = result.maps
+    names = tuple(parts or result.parts)
+    stride, all_parts = m["stride"], tuple(m["parts"])
+    n = m["part_heatmap"].shape[-1]
+    ext = (-0.5 * stride, (n - 0.5) * stride, (n - 0.5) * stride, -0.5 * stride)
+    window = m["window"]
+    fig = Figure(figsize=(12, 3.1 * len(names)), dpi=100)
+    axes = fig.subplots(len(names), 4, squeeze=False)
+    status = "LOST" if result.lost else f"subject score {result.score:.2f}"
+    fig.suptitle(f"frame {result.frame}: {status}", fontsize=11)
+    for row, name in enumerate(names):
+        k = all_parts.index(name)
+        product = m["product"][k]
+        py, px = np.unravel_index(int(np.argmax(product)), product.shape)
+        peak = np.array([px, py], dtype=np.float64)
+        ax = axes[row, 0]
+        ax.imshow(cv2.cvtColor(m["search"], cv2.COLOR_BGR2RGB))
+        ax.set_title(f"search crop ({name})", fontsize=9)
+        if result.box is not None:
+            bx, by, bw, bh = window.box_to_crop(result.box)
+            ax.add_patch(_rect(bx, by, bw, bh, "lime"))
+        panels = (
+            (m["part_heatmap"][k], "part likelihood [0056]", 1.0),
+            (m["part_region"][k], "part region [0058]", 1.0),
+            (product, "element product [0059]", max(float(product.max()), 1e-6)),
+        )
+        for col, (data, title, vmax) in enumerate(panels, start=1):
+            ax = axes[row, col]
+            im = ax.imshow(data, cmap="magma", vmin=0.0, vmax=vmax, extent=ext, interpolation="nearest")
+            ax.set_title(title, fontsize=9)
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+        for ax in axes[row]:
+            if product[py, px] > 0:  # an all-zero product has no peak to show
+                ax.plot(*(peak * stride), marker="+", color="cyan", markersize=14, markeredgewidth=2)
+            ax.set_xlim(ext[0], ext[1])
+            ax.set_ylim(ext[2], ext[3])
+            ax.set_xticks([])
+            ax.set_yticks([])
+        label = f"peak ({px}, {py}) = {float(product[py, px]):.3f}"
+        if name in result.reasons:
+            label += f"; no {name}: {result.reasons[name]}"
+        axes[row, 3].set_xlabel(label, fontsize=9)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    return Path(path)
+
+
+def _rect(x: float, y: float, w: float, h: float, color: str):  # noqa: ANN202 - matplotlib patch
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, fill=False, edgecolor=color, linewidth=1.5)

@@ -1,0 +1,204 @@
+"""Network backends (parttrack.runtime.backend) and PartTracker(backend="onnxruntime")."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from parttrack.errors import UsageError
+from parttrack.models import Weights
+from parttrack.runtime.backend import (
+    DEFAULT_THREADS,
+    MODEL_OUTPUTS,
+    OrtBackend,
+    TorchBackend,
+    make_backend,
+    providers_for,
+    session_options,
+)
+from parttrack.runtime.export import FRAME_OUTPUTS
+from parttrack.tracker.part_tracker import PartTracker
+from tests.weights_helpers import random_weights
+
+
+@pytest.fixture(scope="module")
+def weights() -> Weights:
+    return random_weights()
+
+
+@pytest.fixture
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """The session's shared ONNX cache (other test files export the same weights into it)."""
+    path = tmp_path_factory.getbasetemp() / "parttrack-onnx-cache"
+    monkeypatch.setenv("PARTTRACK_CACHE", str(path))
+    return path
+
+
+def synthetic_clip(n: int = 16) -> list[np.ndarray]:
+    """A textured background and a two-tone 'person' walking right and a little down."""
+    rng = np.random.default_rng(0)
+    bg = cv2_blur(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
+    frames = []
+    for t in range(n):
+        f = bg.copy()
+        x, y = 60 + 5 * t, 70 + t
+        f[y : y + 90, x : x + 40] = (40, 160, 90)
+        f[y : y + 22, x + 10 : x + 30] = (150, 170, 210)
+        frames.append(f)
+    return frames
+
+
+def cv2_blur(img: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(img, (5, 5), 1.5)
+
+
+def test_part_tracker_backends_agree(weights: Weights, onnx_cache) -> None:
+    """Same boxes, scores and part points (within 1e-3 px) from both backends."""
+    frames = synthetic_clip()
+    box = (60.0, 70.0, 40.0, 90.0)
+    knobs = dict(lost_threshold=0.0, redetect_threshold=0.0, part_threshold=0.0, keep_maps=True)
+    runs = {}
+    for backend in ("torch", "onnxruntime"):
+        tr = PartTracker(weights, backend=backend, num_threads=1, **knobs)
+        runs[backend] = [tr.initialize(frames[0], box)] + [tr.track(f) for f in frames[1:]]
+    moved = 0.0
+    for a, b in zip(runs["torch"], runs["onnxruntime"], strict=True):
+        assert a.lost == b.lost is False
+        np.testing.assert_allclose(a.box, b.box, atol=1e-3, rtol=0)
+        assert a.score == pytest.approx(b.score, abs=1e-5)
+        pa, pb = a.parts["head"], b.parts["head"]
+        np.testing.assert_allclose(pa.point, pb.point, atol=1e-3, rtol=0)
+        assert (pa.box is None) == (pb.box is None)
+        if pa.box is not None:
+            np.testing.assert_allclose(pa.box, pb.box, atol=1e-3, rtol=0)
+        assert set(a.maps) == set(b.maps)
+        np.testing.assert_allclose(a.maps["product"], b.maps["product"], atol=1e-4, rtol=0)
+        moved = max(moved, abs(a.box[0] - runs["torch"][0].box[0]))
+    assert moved > 1.0  # the boxes did move: the comparison is not of a frozen state
+
+
+def test_backends_run_the_same_graph_and_batch(weights: Weights, onnx_cache) -> None:
+    cfg = weights.config
+    rng = np.random.default_rng(1)
+    template = rng.random((3, 3, cfg.template_size, cfg.template_size), dtype=np.float32)
+    search = rng.random((3, 3, cfg.search_size, cfg.search_size), dtype=np.float32)
+    tb, ob = TorchBackend(weights), make_backend(weights, "onnxruntime", num_threads=1)
+    assert isinstance(ob, OrtBackend) and ob.output_names == FRAME_OUTPUTS
+    feat_t, feat_o = tb.encode_template(template), ob.encode_template(template)
+    np.testing.assert_allclose(feat_o, feat_t, atol=1e-4, rtol=0)
+    ref, got = tb.run(feat_t, search), ob.run(feat_o, search)
+    for k in FRAME_OUTPUTS:
+        np.testing.assert_allclose(got[k], ref[k], atol=1e-4, rtol=0, err_msg=k)
+    one = ob.run(feat_o[1:2], search[1:2], MODEL_OUTPUTS)  # batch of 1 = row 1 of the batch of 3
+    assert tuple(one) == MODEL_OUTPUTS
+    for k in MODEL_OUTPUTS:
+        np.testing.assert_allclose(one[k][0], got[k][1], atol=1e-5, rtol=0, err_msg=k)
+
+
+def test_session_options() -> None:
+    so = session_options()
+    assert so.intra_op_num_threads == DEFAULT_THREADS == 1
+    assert so.inter_op_num_threads == 1
+    assert so.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
+    assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    so2 = session_options(2, spinning=True)
+    assert so2.intra_op_num_threads == 2
+    assert so2.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_thread_counts(bad: object) -> None:
+    with pytest.raises(ValueError, match="num_threads"):
+        session_options(bad)  # type: ignore[arg-type]
+
+
+def test_unknown_backend(weights: Weights) -> None:
+    with pytest.raises(ValueError, match="backend must be one of torch, onnxruntime"):
+        make_backend(weights, "tensorrt")
+    with pytest.raises(ValueError, match="backend must be"):
+        PartTracker(weights, backend="tensorrt")
+
+
+def test_providers() -> None:
+    assert providers_for("cpu") == ["CPUExecutionProvider"]
+    with pytest.raises(UsageError, match="not supported"):
+        providers_for("mps")
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(UsageError, match="onnxruntime-gpu"):
+            providers_for("cuda")
+    else:  # pragma: no cover - GPU machines
+        assert providers_for("cuda")[0] == "CUDAExecutionProvider"
+
+
+def run_cli(args: list[str]) -> int:
+    from parttrack.cli import main
+
+    try:
+        main(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def test_cli_track_backends_agree(weights: Weights, onnx_cache, tmp_path) -> None:
+    import json
+
+    from parttrack.data.video import VideoWriter
+    from parttrack.models import save_weights
+
+    with VideoWriter(tmp_path / "clip.mp4", 25.0, (320, 240)) as w:
+        for f in synthetic_clip(8):
+            w.write(f)
+    save_weights(tmp_path / "w.pt", weights.config, weights.detector, weights.tracker)
+    cfg = tmp_path / "never_lost.yaml"  # random weights score ~0.1: keep the subject found
+    cfg.write_text("lost_threshold: 0.0\nredetect_threshold: 0.0\npart_threshold: 0.0\n")
+    recs = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / f"{backend}.jsonl"
+        args = ["track", str(tmp_path / "clip.mp4"), "--box", "60,70,40,90", "--weights", str(tmp_path / "w.pt"),
+                "--jsonl", str(out), "--backend", backend, "--threads", "1", "--config", str(cfg)]
+        assert run_cli(args) == 0
+        recs[backend] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs["torch"]) == len(recs["onnxruntime"]) == 8
+    for a, b in zip(recs["torch"], recs["onnxruntime"], strict=True):
+        assert a["frame"] == b["frame"] and a["lost"] is b["lost"] is False
+        np.testing.assert_allclose(a["box"], b["box"], atol=0.011)  # JSON keeps 2 decimals
+        np.testing.assert_allclose(a["parts"]["head"]["point"], b["parts"]["head"]["point"], atol=0.011)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--backend", "tensorrt"], "--backend must be one of torch, onnxruntime"), (["--threads", "0"], "--threads must be >= 1")],
+)
+def test_cli_track_bad_backend_options(tmp_path, capsys, extra: list[str], message: str) -> None:
+    code = run_cli(["track", str(tmp_path / "missing.mp4"), "--box", "1,1,5,5", *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and "\n" not in err
+
+
+def test_bad_onnx_files(tmp_path, onnx_cache, weights: Weights) -> None:
+    from parttrack.errors import ParttrackError
+    from parttrack.runtime.export import export_cached
+
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    paths = export_cached(weights)
+    with pytest.raises(ParttrackError, match="cannot load ONNX model") as e:
+        OrtBackend(paths.template, junk)
+    assert "junk.onnx" in str(e.value)
+    with pytest.raises(ParttrackError, match="not a parttrack ONNX graph: no output"):
+        OrtBackend(paths.template, paths.template)  # a template graph is no frame graph
+
+
+def test_long_lost_stream_does_not_overflow(weights: Weights) -> None:
+    """Regression (found by benchmarks/bench_memory.py): after ~1,750 lost frames the search
+    growth ``lost_growth ** lost_frames`` overflowed a float."""
+    frames = synthetic_clip(2)
+    tr = PartTracker(weights, backend="torch")
+    tr.initialize(frames[0], (60.0, 70.0, 40.0, 90.0))
+    tr._lost_frames = 10_000  # as after 400 s of a subject out of view at 25 fps
+    r = tr.track(frames[1])
+    assert r.frame == 1 and (r.lost or r.box is not None)

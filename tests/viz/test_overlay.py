@@ -1,0 +1,84 @@
+"""Annotated frames and FIG. 3 panels."""
+
+import cv2
+import numpy as np
+import pytest
+
+from parttrack.crop import CropWindow
+from parttrack.tracker.result import PartResult, TrackResult
+from parttrack.viz.overlay import (
+    LOST_COLOR,
+    PART_COLORS,
+    SUBJECT_COLOR,
+    Overlay,
+    draw_result,
+    save_panel,
+)
+
+BG = (100, 100, 100)
+
+
+def frame(h: int = 240, w: int = 320) -> np.ndarray:
+    return np.full((h, w, 3), BG, np.uint8)
+
+
+def result(i: int = 0, point=(60.0, 150.0), lost: bool = False) -> TrackResult:
+    if lost:
+        return TrackResult(i, None, 0.05, True, {"head": None}, {"head": "subject lost"})
+    head = PartResult(point, (point[0] - 10, point[1] - 10, 20.0, 20.0), 0.7)
+    return TrackResult(i, (100.0, 120.0, 60.0, 100.0), 0.9, False, {"head": head})
+
+
+def near(img: np.ndarray, x: int, y: int, color, r: int = 1) -> bool:
+    patch = img[y - r : y + r + 1, x - r : x + r + 1].reshape(-1, 3)
+    return bool((np.abs(patch.astype(int) - np.array(color)).sum(1) <= 60).any())
+
+
+def test_overlay_draws_box_point_part_box_and_leaves_the_input():
+    src = frame()
+    img = draw_result(src, result(point=(130.0, 150.0)))
+    assert (src == BG).all()  # input untouched
+    assert near(img, 100, 170, SUBJECT_COLOR) and near(img, 160, 200, SUBJECT_COLOR)  # box edges
+    assert near(img, 130, 150, PART_COLORS[0])  # the part cross
+    assert near(img, 120, 145, PART_COLORS[0])  # the part box's left edge
+    assert (img[60:100, 200:300] == BG).all()  # nothing elsewhere
+
+
+def test_overlay_trail_and_lost_label():
+    ov = Overlay(trail=5)
+    src = frame()
+    ov.draw(src, result(0, (20.0, 60.0)))
+    img = ov.draw(src, result(1, (80.0, 60.0)))
+    faded = tuple(int(v * 0.65) for v in PART_COLORS[0])  # older segment fades
+    assert near(img, 50, 60, faded)
+    lost = ov.draw(src, result(2, lost=True))
+    assert near(lost, 50, 60, faded)  # the trail stays while lost
+    top_left = lost[:40, :120].reshape(-1, 3)
+    assert (np.abs(top_left.astype(int) - LOST_COLOR).sum(1) < 60).sum() > 50  # "LOST" text
+    assert not near(lost, 100, 170, SUBJECT_COLOR)  # no subject box when lost
+    with pytest.raises(ValueError, match="trail must be >= 0"):
+        Overlay(trail=-1)
+
+
+def _with_maps(parts=("head", "eye")) -> TrackResult:
+    n, K = 32, len(parts)
+    m = np.zeros((K, n, n), np.float32)
+    m[:, 10, 20] = 0.9
+    window = CropWindow(160.0, 120.0, 200.0, 128)
+    maps = {
+        "search": np.full((128, 128, 3), 120, np.uint8), "window": window, "parts": parts, "stride": 4,
+        "part_heatmap": m, "part_region": np.full_like(m, 0.5), "product": m * 0.5,
+    }
+    r = result()
+    return TrackResult(r.frame, r.box, r.score, r.lost, {p: r.parts["head"] for p in parts}, {}, maps)
+
+
+def test_panel_is_written_atomically_one_row_per_part(tmp_path):
+    one = save_panel(tmp_path / "p" / "one.png", _with_maps(), parts=("eye",))
+    two = save_panel(tmp_path / "p" / "two.png", _with_maps())
+    a, b = cv2.imread(str(one)), cv2.imread(str(two))
+    assert a.shape[1] == b.shape[1] == 1200 and b.shape[0] > 1.8 * a.shape[0]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["one.png", "two.png"]
+    with pytest.raises(ValueError, match="keep_maps=True"):
+        save_panel(tmp_path / "x.png", result())
+    assert not (tmp_path / "x.png").exists()
