@@ -33,7 +33,7 @@ def test_tile_grid_small_and_halves():
 
 
 def test_auto_tiles():
-    assert auto_tiles(1920, 1080) == TileSpec(0.75, (768, 576), 128)
+    assert auto_tiles(1920, 1080) == TileSpec(0.75, (512, 384), 128)
     assert auto_tiles(640, 480) == TileSpec(1.0, (416, 480), 192)
     assert auto_tiles(360, 640) == TileSpec(1.0, (360, 416), 192)
 

@@ -22,7 +22,7 @@ def movenet() -> MoveNet:
 
 def test_tud_heads_on_given_boxes_and_free(shared_data: Path, movenet: MoveNet):
     d = shared_data / "tud-stadtmitte"
-    gt = read_mot(d / "gt.txt", d / "seqinfo.ini", video=d / "TUD-Stadtmitte.mp4")
+    gt = read_mot(d / "gt.txt", video=d / "TUD-Stadtmitte.mp4")
     info, dets = detect_video(d / "TUD-Stadtmitte.mp4", movenet, end=5, given=gt)
     assert sorted(dets) == list(range(6))
 

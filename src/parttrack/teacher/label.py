@@ -27,7 +27,14 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from parttrack.data.jsonl import write_sequence
-from parttrack.data.types import BoxXYWH, FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import (
+    AnnotatedSequence,
+    BoxXYWH,
+    FrameAnnotation,
+    PartBox,
+    SequenceInfo,
+    Subject,
+)
 from parttrack.data.video import open_video
 from parttrack.errors import ParttrackError, UsageError
 from parttrack.teacher.heads import HeadParams, eye_part, faces_away, head_from_keypoints
@@ -95,7 +102,7 @@ def _valid(people: People) -> People:
 def free_labels(
     dets: dict[int, People], info: SequenceInfo, link_params: LinkParams = LinkParams(),
     head_params: HeadParams = HeadParams(),
-) -> Sequence:
+) -> AnnotatedSequence:
     """Labels from the teacher alone: link people into identities, keep the safe segments.
 
     Args:
@@ -103,7 +110,7 @@ def free_labels(
         info: the sequence geometry (``part_names`` is set to ``("head", "eye")``).
 
     Returns:
-        A Sequence whose every linked frame is annotated (people outside kept segments are
+        An AnnotatedSequence whose every linked frame is annotated (people outside kept segments are
         left out, so a frame lists only the identities kept there).
     """
     ks = sorted(dets)
@@ -116,7 +123,7 @@ def free_labels(
             parts = person_parts(p.keypoints[i], p.boxes[i], head_params)
             subjects[k].append(Subject(seg.id, xyxy_to_xywh(p.boxes[i]), 1.0, parts, round(float(p.scores[i]), 4)))
     frames = {k: FrameAnnotation(k, tuple(sorted(s, key=lambda x: x.id))) for k, s in subjects.items()}
-    return Sequence(_with_parts(info), frames)
+    return AnnotatedSequence(_with_parts(info), frames)
 
 
 def pair_boxes(given: np.ndarray, found: np.ndarray, min_iou: float = 0.3) -> list[tuple[int, int]]:
@@ -130,8 +137,8 @@ def pair_boxes(given: np.ndarray, found: np.ndarray, min_iou: float = 0.3) -> li
 
 
 def box_labels(
-    dets: dict[int, People], gt: Sequence, head_params: HeadParams = HeadParams(), min_iou: float = 0.3
-) -> Sequence:
+    dets: dict[int, People], gt: AnnotatedSequence, head_params: HeadParams = HeadParams(), min_iou: float = 0.3
+) -> AnnotatedSequence:
     """Labels on given body boxes: each given subject keeps its id and box and gets the head
     and eye of the teacher person paired with it (:func:`pair_boxes`) when that head fits the
     box (:func:`head_fits`); others get no parts (not annotated). Frames the teacher did not
@@ -155,7 +162,7 @@ def box_labels(
             else:
                 subs.append(Subject(s.id, s.box, s.visibility, {}))
         frames[k] = FrameAnnotation(k, tuple(subs))
-    return Sequence(_with_parts(gt.info), frames, gt.subject_id)
+    return AnnotatedSequence(_with_parts(gt.info), frames, gt.subject_id)
 
 
 def head_fits(head: BoxXYWH, body: BoxXYWH) -> bool:
@@ -200,7 +207,7 @@ def refine(net: MoveNet, image: np.ndarray, people: People, given: np.ndarray, m
 
 def detect_video(
     video: str | Path, net: MoveNet, start: int = 0, end: int | None = None, step: int = 1,
-    tile: str | TileSpec = "auto", given: Sequence | None = None,
+    tile: str | TileSpec = "auto", given: AnnotatedSequence | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[SequenceInfo, dict[int, People]]:
     """Run the teacher on frames ``start, start + step, ... <= end`` of a video.
