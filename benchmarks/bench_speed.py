@@ -51,8 +51,10 @@ def bench_networks(weights, calls: int) -> dict[str, float]:
     """Median ms of one frame-graph call (batch 1) per variant: the onnxruntime variants
     interleaved call by call, then torch on 1 thread, then torch on 2 threads (torch's OpenMP
     workers keep spinning after a call, which would slow whatever runs next)."""
-    from parttrack.runtime.backend import OrtBackend, TorchBackend
-    from parttrack.runtime.export import MAP_OUTPUTS, export_cached
+    from parttrack.runtime.backend import TorchBackend
+    from parttrack.runtime.export import export_cached
+    from parttrack.runtime.graphs import MAP_OUTPUTS
+    from parttrack.runtime.ort import OrtBackend
 
     cfg = weights.config
     rng = np.random.default_rng(0)

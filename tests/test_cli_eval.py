@@ -10,7 +10,7 @@ import torch
 
 from parttrack.cli import main
 from parttrack.data.jsonl import write_sequence
-from parttrack.data.types import Sequence
+from parttrack.data.types import AnnotatedSequence
 from parttrack.data.video import VideoWriter
 from parttrack.evaluation.report import pct
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_weights
@@ -40,7 +40,7 @@ def toy_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for f in frames:
             w.write(f)
     info = seq.info.__class__(**{**seq.info.__dict__, "source": str(d / "toy.mp4")})
-    write_sequence(Sequence(info, seq.frames, seq.subject_id), d / "toy.jsonl")
+    write_sequence(AnnotatedSequence(info, seq.frames, seq.subject_id), d / "toy.jsonl")
     (d / "tracker.yaml").write_text(NO_LOSS)
     return d
 

@@ -96,22 +96,47 @@ def test_bce_mask_excludes_unannotated_maps():
     assert maps.bce(m_inf, m_gt, mask).item() == pytest.approx(math.log(2), rel=1e-6)
 
 
-def test_find_peaks_and_decode_to_image_coordinates():
+def test_find_peaks_gather_and_numpy_twin():
     prod = torch.zeros(2, 1, 16, 24)
     prod[0, 0, 1, 11] = 0.8
     prod[1, 0, 15, 0] = 0.3
     size = torch.zeros(2, 2, 16, 24)
     size[0, :, 1, 11] = torch.tensor([0.5, 0.75])
-    off = torch.zeros(2, 2, 16, 24)
-    off[0, :, 1, 11] = torch.tensor([-0.25, 0.5])
-    out = maps.decode_peaks(prod, (30.0, 30.0), size, off)
-    assert out["peaks"][0, 0].tolist() == [11, 1]
-    assert out["points"][0, 0].tolist() == pytest.approx([(11 - 0.25) * 30, (1 + 0.5) * 30])
-    assert out["sizes"][0, 0].tolist() == pytest.approx([15.0, 22.5])
-    assert out["points"][1, 0].tolist() == [0.0, 450.0]
-    assert out["scores"][:, 0].tolist() == pytest.approx([0.8, 0.3])
-    # without offset: exactly peak x ratio ([0060])
-    assert maps.decode_peaks(prod, (30.0, 30.0))["points"][0, 0].tolist() == [330.0, 30.0]
+    xs, ys, scores = maps.find_peaks(prod)
+    assert (xs.tolist(), ys.tolist()) == ([[11], [0]], [[1], [15]])
+    assert scores[:, 0].tolist() == pytest.approx([0.8, 0.3])
+    assert maps.gather_at(size, xs, ys)[0, 0].tolist() == [0.5, 0.75]
+    # the numpy twin agrees, ties included (first in row-major order)
+    rng = np.random.default_rng(0)
+    for m in [rng.random((16, 24), dtype=np.float32) for _ in range(5)] + [np.zeros((4, 4), np.float32)]:
+        x, y, _ = maps.find_peaks(torch.from_numpy(m)[None, None])
+        assert maps.peak(m) == (int(x), int(y))
+    assert maps.peak(np.zeros((4, 4), np.float32)) == (0, 0)
+    with pytest.raises(ValueError, match=r"\(h, w\)"):
+        maps.peak(np.zeros((1, 4, 4)))
+
+
+def test_element_product_numpy_and_torch_agree():
+    rng = np.random.default_rng(1)
+    a, b = rng.random((2, 8, 8), dtype=np.float32), rng.random((2, 8, 8), dtype=np.float32)
+    got = maps.element_product(a, b)
+    np.testing.assert_array_equal(got, maps.element_product(torch.from_numpy(a), torch.from_numpy(b)).numpy())
+    assert got[1, 2, 3] == a[1, 2, 3] * b[1, 2, 3]
+    with pytest.raises(ValueError, match="same spatial size"):
+        maps.element_product(a, b[:, :4])
+
+
+def test_map_to_image_worked_example_and_twins():
+    # crop of 128 px centred on image (160, 120) covering 200 image px: scale 0.64 crop px per
+    # image px; element (20, 10) at stride 4 is crop pixel (80, 40) -> image (185, 82.5)
+    pt = maps.map_to_image(np.array([20.0, 10.0]), 4, np.array([160.0, 120.0]), 128 / 200.0, 128)
+    assert pt.tolist() == pytest.approx([185.0, 82.5])
+    back = maps.image_to_map(pt, 4, np.array([160.0, 120.0]), 128 / 200.0, 128)
+    assert back.tolist() == pytest.approx([20.0, 10.0])
+    # the torch twin (same function) gives the same numbers, batched
+    t = maps.map_to_image(torch.tensor([[20.0, 10.0]], dtype=torch.float64), 4,
+                          torch.tensor([[160.0, 120.0]], dtype=torch.float64), 128 / 200.0, 128)
+    assert t[0].tolist() == pt.tolist()
 
 
 def test_gather_at_checks_channel_count():

@@ -38,9 +38,10 @@ from parttrack.atomic import write_text
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.errors import UsageError
+from parttrack.maps import map_to_image
 from parttrack.models.io import Weights
 from parttrack.runtime.backend import BACKENDS, DEFAULT_THREADS, cpu_count, make_backend
-from parttrack.runtime.export import PEAK_OUTPUTS
+from parttrack.runtime.graphs import PEAK_OUTPUTS
 
 PEERS: dict[str, Callable[[], Any]] = {
     "csrt": lambda: cv2.TrackerCSRT_create(),
@@ -77,44 +78,27 @@ class _Times:
 
 
 class _TrackerMethod:
-    """A :class:`~parttrack.tracker.part_tracker.PartTracker` with its network call and crop timed."""
+    """A :class:`~parttrack.tracker.PartTracker` on one backend; its crop and network stages
+    are read from ``PartTracker.timings`` after each frame."""
 
     def __init__(self, weights: Weights, backend: str, threads: int | None, device: str) -> None:
         from parttrack.tracker.part_tracker import PartTracker
 
         self.tracker = PartTracker(weights, device=device, backend=backend, num_threads=threads)
         self.times = _Times.new()
-        self._net = 0.0
-        self._maps = 0.0
-        run, maps = self.tracker._run_networks, self.tracker._maps
-
-        def timed_run(batch: np.ndarray) -> dict[str, np.ndarray]:
-            t = time.perf_counter()
-            out = run(batch)
-            self._net += time.perf_counter() - t
-            return out
-
-        def timed_maps(frame: np.ndarray, window: CropWindow):  # noqa: ANN202 - passthrough
-            t = time.perf_counter()
-            out = maps(frame, window)
-            self._maps += time.perf_counter() - t
-            return out
-
-        self.tracker._run_networks = timed_run  # type: ignore[method-assign]
-        self.tracker._maps = timed_maps  # type: ignore[method-assign]
 
     def init(self, frame: np.ndarray, box: BoxXYWH) -> None:
         self.tracker.initialize(frame, box)
 
     def step(self, frame: np.ndarray, record: bool) -> float:
-        self._net = self._maps = 0.0
         c, t = time.thread_time(), time.perf_counter()
         self.tracker.track(frame)
         total, cpu = time.perf_counter() - t, time.thread_time() - c
         if record:
-            self.times.crop.append((self._maps - self._net) * 1e3)
-            self.times.networks.append(self._net * 1e3)
-            self.times.post.append((total - self._maps) * 1e3)
+            crop, net = self.tracker.timings["crop"], self.tracker.timings["networks"]
+            self.times.crop.append(crop * 1e3)
+            self.times.networks.append(net * 1e3)
+            self.times.post.append((total - crop - net) * 1e3)
             self.times.process.append(total * 1e3)
             self.times.cpu.append(cpu * 1e3)
         return total
@@ -145,7 +129,7 @@ class _BatchMethod:
     over K from the frame graph's in-graph peaks ([0060]-[0061]).
 
     A throughput measurement: subjects follow their subject peak (no cosine window or size
-    penalty, unlike :class:`~parttrack.tracker.part_tracker.PartTracker`).
+    penalty, unlike :class:`~parttrack.tracker.PartTracker`).
     """
 
     def __init__(self, weights: Weights, backend: str, threads: int | None, device: str, k: int) -> None:
@@ -182,14 +166,14 @@ class _BatchMethod:
         t2 = time.perf_counter()
         centre = np.array([[w.cx, w.cy] for w in wins])
         scale = np.array([w.scale for w in wins])[:, None]
-        half = cfg.search_size / 2.0
-        pt = (out["subject_peak"][:, 0] + out["subject_peak_offset"][:, 0]) * stride  # (K, 2) crop px
-        img = (pt - half) / scale + centre
+        S = cfg.search_size
+        pt = out["subject_peak"][:, 0] + out["subject_peak_offset"][:, 0]  # (K, 2) elements
+        img = map_to_image(pt, stride, centre, scale, S)
         size = np.maximum(out["subject_peak_size"][:, 0] * stride / scale, 4.0)
         self.boxes[:, 2:] = 0.6 * self.boxes[:, 2:] + 0.4 * size
         self.boxes[:, :2] = img - self.boxes[:, 2:] / 2.0
-        part = (out["part_peak"] + out["part_peak_offset"]) * stride  # (K, P, 2)
-        self.parts = (part - half) / scale[:, None] + centre[:, None]
+        part = out["part_peak"] + out["part_peak_offset"]  # (K, P, 2) elements
+        self.parts = map_to_image(part, stride, centre[:, None], scale[:, None], S)
         t3 = time.perf_counter()
         if record:
             self.times.crop.append((t1 - t0) * 1e3)

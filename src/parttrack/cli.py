@@ -84,7 +84,7 @@ def demo_cmd(
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
 ) -> None:
     """Track the subject of a synthetic crossing clip; write videos, JSONL and FIG. 3 panels."""
-    from parttrack.pipeline import run_demo
+    from parttrack.demo import run_demo
 
     s = run_demo(out, weights, device, progress=True)
     rate = "n/a" if s.head_hit_rate is None else f"{100 * s.head_hit_rate:.1f}%"

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from parttrack.data.types import BoxXYWH
+from parttrack.maps import image_to_map, map_to_image
 
 
 def context_side(box: BoxXYWH, context: float = 0.5) -> float:
@@ -90,3 +91,24 @@ class CropWindow:
         """Crop box -> image box."""
         x, y = self.to_image(np.array([box[0], box[1]]))
         return float(x), float(y), box[2] / self.scale, box[3] / self.scale
+
+    def map_to_image(self, pts: np.ndarray, stride: int) -> np.ndarray:
+        """Map elements ``(..., 2)`` of this crop's maps -> image points
+        (:func:`parttrack.maps.map_to_image`, [0060])."""
+        pts = np.asarray(pts, dtype=np.float64)
+        return map_to_image(pts, stride, np.array([self.cx, self.cy]), self.scale, self.size)
+
+    def image_to_map(self, pts: np.ndarray, stride: int) -> np.ndarray:
+        """Image points ``(..., 2)`` -> map elements of this crop (:func:`parttrack.maps.image_to_map`)."""
+        pts = np.asarray(pts, dtype=np.float64)
+        return image_to_map(pts, stride, np.array([self.cx, self.cy]), self.scale, self.size)
+
+    def box_to_map(self, box: BoxXYWH, stride: int) -> BoxXYWH:
+        """Image box -> box in this crop's map elements."""
+        cb = self.box_to_crop(box)
+        return cb[0] / stride, cb[1] / stride, cb[2] / stride, cb[3] / stride
+
+    def map_box_to_image(self, box: BoxXYWH, stride: int) -> BoxXYWH:
+        """Box in this crop's map elements -> image box."""
+        x, y = self.map_to_image(np.array([box[0], box[1]]), stride)
+        return float(x), float(y), box[2] * stride / self.scale, box[3] * stride / self.scale

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 Ratio = tuple[float, float]
+ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
 
 
 def size_ratio(image_size: tuple[int, int], map_size: tuple[int, int]) -> Ratio:
@@ -101,12 +103,23 @@ def correct_answer_map(
     return out
 
 
-def element_product(likelihood: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+def element_product(likelihood: ArrayT, region: ArrayT) -> ArrayT:
     """Element product map of part likelihood and part region ([0035], [0059]).
 
-    Shapes ``(B, K, h, w)`` each (or broadcastable); returns the same shape.
+    The one place the product is computed: numpy arrays (the tracker's decoders, pictures)
+    and torch tensors (the frame graph, the S105 loss) alike.
+
+    Args:
+        likelihood: part likelihood map(s), ``(..., h, w)``.
+        region: part region map(s), same spatial size (broadcastable leading dimensions).
+
+    Returns:
+        ``likelihood * region``, the broadcast shape.
+
+    Raises:
+        ValueError: the spatial sizes differ ([0034]).
     """
-    if likelihood.shape[-2:] != region.shape[-2:]:
+    if tuple(likelihood.shape[-2:]) != tuple(region.shape[-2:]):
         raise ValueError(
             f"likelihood map {tuple(likelihood.shape)} and region map {tuple(region.shape)} "
             "must have the same spatial size ([0034])"
@@ -160,6 +173,42 @@ def find_peaks(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return idx % w, idx // w, scores
 
 
+def peak(m: np.ndarray) -> tuple[int, int]:
+    """``(x, y)`` element of the largest value of one ``(h, w)`` map ([0060], claim 6); the
+    first in row-major order on ties. The numpy twin of :func:`find_peaks` (the tracker's
+    decoders and pictures use this one, the frame graph the torch one)."""
+    if m.ndim != 2:
+        raise ValueError(f"map must be (h, w), got shape {m.shape}")
+    y, x = np.unravel_index(int(np.argmax(m)), m.shape)
+    return int(x), int(y)
+
+
+def map_to_image(points: ArrayT, stride: float, centre: ArrayT, scale: ArrayT, size: float) -> ArrayT:
+    """Map elements -> image pixels through a square crop ([0041], [0060]).
+
+    Element ``(x, y)`` sits at crop pixel ``(x, y) * stride`` (the size ratio inside a crop is
+    the network's ``stride``); a crop of ``size`` pixels centred on image point ``centre`` at
+    ``scale`` crop pixels per image pixel maps crop pixel ``u`` to ``(u - size / 2) / scale +
+    centre``. Plain arithmetic, so numpy arrays and torch tensors both work (broadcasting).
+
+    Args:
+        points: ``(..., 2)`` element coordinates (peak + offset), or any broadcastable array.
+        stride: crop pixels per map element.
+        centre: ``(..., 2)`` crop centre in image pixels (``CropWindow.cx, cy``).
+        scale: crop pixels per image pixel (``CropWindow.scale``), broadcastable.
+        size: crop side in pixels (``CropWindow.size``).
+
+    Returns:
+        image pixel coordinates, same shape as the broadcast inputs.
+    """
+    return (points * stride - size / 2.0) / scale + centre
+
+
+def image_to_map(points: ArrayT, stride: float, centre: ArrayT, scale: ArrayT, size: float) -> ArrayT:
+    """Image pixels -> map elements, the inverse of :func:`map_to_image` (same arguments)."""
+    return ((points - centre) * scale + size / 2.0) / stride
+
+
 def gather_at(maps: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
     """Values of 2-channel-per-part maps at given elements ([0061]).
 
@@ -176,39 +225,6 @@ def gather_at(maps: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> torch.T
     flat = maps.reshape(B, K, 2, h * w)
     idx = (ys * w + xs).reshape(B, K, 1, 1).expand(B, K, 2, 1)
     return flat.gather(-1, idx).squeeze(-1)
-
-
-def decode_peaks(
-    product: torch.Tensor,
-    ratio: Ratio,
-    size_map: torch.Tensor | None = None,
-    offset_map: torch.Tensor | None = None,
-) -> dict[str, torch.Tensor]:
-    """Part position (and size) from the element product map ([0060]-[0061]).
-
-    Position = (peak + offset) x ratio; size = size-map value at the peak x ratio. Without an
-    offset map this is exactly the patent's ``peak x size ratio``.
-
-    Args:
-        product: element product map ``(B, K, h, w)``.
-        ratio: ``(rx, ry)`` image pixels per map element.
-        size_map, offset_map: optional ``(B, 2K, h, w)`` in map elements.
-
-    Returns:
-        dict with ``points`` ``(B, K, 2)`` image ``(x, y)``, ``scores`` ``(B, K)``,
-        ``peaks`` ``(B, K, 2)`` element indices, and ``sizes`` ``(B, K, 2)`` image ``(w, h)``
-        when ``size_map`` is given.
-    """
-    xs, ys, scores = find_peaks(product)
-    peaks = torch.stack([xs, ys], dim=-1).to(product.dtype)
-    pos = peaks
-    if offset_map is not None:
-        pos = pos + gather_at(offset_map, xs, ys)
-    r = torch.tensor(ratio, dtype=product.dtype, device=product.device)
-    out = {"points": pos * r, "scores": scores, "peaks": peaks}
-    if size_map is not None:
-        out["sizes"] = gather_at(size_map, xs, ys) * r
-    return out
 
 
 def local_peaks(

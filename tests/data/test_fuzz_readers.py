@@ -1,4 +1,4 @@
-"""Property tests: whatever bytes the annotation readers get, they return a Sequence or raise
+"""Property tests: whatever bytes the annotation readers get, they return an AnnotatedSequence or raise
 ParseError (one line, naming the file, and the 1-based line when a line is at fault) --
 never another exception."""
 
@@ -18,7 +18,7 @@ from parttrack.data.jsonl import read_sequence, write_sequence
 from parttrack.data.load import load_sequence
 from parttrack.data.mot import read_mot, read_seqinfo
 from parttrack.data.towncentre import COLUMNS, read_towncentre
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import ParseError
 
 # derandomize: the same examples on every machine (a failure reproduces from the test name);
@@ -43,7 +43,7 @@ def jsonl_text() -> str:
     info = SequenceInfo("toy", 100, 80, 25.0, 6, None, ("head", "eye"))
     s1 = Subject(1, (10, 20, 30, 40), 0.5, {"head": PartBox((12, 20, 8, 8), False), "eye": None})
     s2 = Subject(2, (50, 20, 30, 40))
-    seq = Sequence(info, {0: FrameAnnotation(0, (s1, s2)), 3: FrameAnnotation(3, (s1,))}, 1)
+    seq = AnnotatedSequence(info, {0: FrameAnnotation(0, (s1, s2)), 3: FrameAnnotation(3, (s1,))}, 1)
     with tempfile.TemporaryDirectory() as d:
         write_sequence(seq, Path(d) / "a.jsonl")
         return (Path(d) / "a.jsonl").read_text()
@@ -81,7 +81,7 @@ def run(workdir: Path, kind: str, data: bytes) -> ParseError | None:
         assert "\n" not in str(e)
         assert e.line is None or 1 <= e.line <= data.count(b"\n") + 1, e
         return e
-    assert isinstance(result, Sequence | SequenceInfo)
+    assert isinstance(result, AnnotatedSequence | SequenceInfo)
     return None
 
 

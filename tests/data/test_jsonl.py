@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from parttrack.data.jsonl import read_sequence, write_sequence
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import ParseError
 
 
-def make_sequence(source: str | None) -> Sequence:
+def make_sequence(source: str | None) -> AnnotatedSequence:
     info = SequenceInfo("walk", 640, 480, 29.97, 10, source, ("head", "eye"))
     a = Subject(3, (10.25, -4.0, 30.5, 80.0), 0.75, {"head": PartBox((20.0, 0.0, 8.0, 9.5), visible=False), "eye": None})
     b = Subject(7, (600.0, 400.0, 60.0, 90.0))  # parts not annotated
     c = Subject(3, (11.0, -3.0, 30.0, 80.0), 1.0, {"head": PartBox((21.0, 1.0, 8.0, 9.0))})
     frames = {0: FrameAnnotation(0, (a, b)), 4: FrameAnnotation(4, ()), 9: FrameAnnotation(9, (c,))}
-    return Sequence(info, frames, subject_id=3)
+    return AnnotatedSequence(info, frames, subject_id=3)
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_optional_fields_default(tmp_path: Path) -> None:
 
 def test_writer_rejects_undeclared_part(tmp_path: Path) -> None:
     info = SequenceInfo("x", 10, 10, 25.0, 2, None, ("head",))
-    seq = Sequence(info, {0: FrameAnnotation(0, (Subject(1, (0, 0, 1, 1), 1.0, {"eye": None}),))})
+    seq = AnnotatedSequence(info, {0: FrameAnnotation(0, (Subject(1, (0, 0, 1, 1), 1.0, {"eye": None}),))})
     with pytest.raises(ValueError, match="'eye' not in part_names"):
         write_sequence(seq, tmp_path / "x.jsonl")
     assert not (tmp_path / "x.jsonl").exists()

@@ -10,7 +10,7 @@ import pytest
 
 from parttrack.data.jsonl import write_sequence
 from parttrack.data.load import find_video, load_sequence
-from parttrack.data.types import FrameAnnotation, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, SequenceInfo, Subject
 from parttrack.data.video import VideoWriter
 from parttrack.errors import ParseError, VideoError
 
@@ -81,7 +81,7 @@ def test_towncentre_csv_and_video(tmp_path: Path) -> None:
 
 def test_jsonl_and_video_beside_it(tmp_path: Path) -> None:
     video = make_video(tmp_path / "walk.mp4")
-    seq = Sequence(
+    seq = AnnotatedSequence(
         SequenceInfo("walk", 32, 24, 25.0, 3, str(video), ()), {0: FrameAnnotation(0, (Subject(1, (0, 0, 5, 5)),))}
     )
     write_sequence(seq, tmp_path / "walk.jsonl")
@@ -93,7 +93,7 @@ def test_jsonl_and_video_beside_it(tmp_path: Path) -> None:
 def test_jsonl_beside_video_for_another_video(tmp_path: Path) -> None:
     video = make_video(tmp_path / "walk.mp4")
     other = SequenceInfo("o", 32, 24, 25.0, 3, str(tmp_path / "other.mp4"), ())
-    write_sequence(Sequence(other, {}), tmp_path / "walk.jsonl")
+    write_sequence(AnnotatedSequence(other, {}), tmp_path / "walk.jsonl")
     with pytest.raises(ParseError, match="annotates .*other.mp4, not this video"):
         load_sequence(video)
 
@@ -116,7 +116,7 @@ def test_folder_without_gt(tmp_path: Path) -> None:
 
 
 def test_find_video_missing(tmp_path: Path) -> None:
-    seq = Sequence(SequenceInfo("s", 10, 10, 25.0, 1, str(tmp_path / "gone.mp4")), {})
+    seq = AnnotatedSequence(SequenceInfo("s", 10, 10, 25.0, 1, str(tmp_path / "gone.mp4")), {})
     with pytest.raises(VideoError, match="gone.mp4: video of the sequence not found"):
         find_video(seq)
 

@@ -7,9 +7,9 @@ import math
 import pytest
 
 from parttrack.data.types import (
+    AnnotatedSequence,
     FrameAnnotation,
     PartBox,
-    Sequence,
     SequenceInfo,
     Subject,
     box_center,
@@ -92,7 +92,7 @@ def test_sequence_order_tracks_and_ids() -> None:
         4: FrameAnnotation(4, ()),
         5: FrameAnnotation(5, (s1[1],)),
     }
-    seq = Sequence(info, frames, subject_id=1)
+    seq = AnnotatedSequence(info, frames, subject_id=1)
     assert [f.frame for f in seq] == [2, 4, 5, 7]
     assert seq.track_of(1) == {2: s1[0], 5: s1[1], 7: s1[2]}
     assert seq.track_of(9) == {}

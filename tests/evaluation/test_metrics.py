@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.evaluation.metrics import (
     OTB_THRESHOLDS,
     box_iou,
@@ -35,9 +35,9 @@ def person(pid: int, head_xy: tuple[float, float], head: bool | None = True, vis
     return Subject(pid, (hx - 10.0, hy, 30.0, 80.0), 1.0, parts)
 
 
-def seq(*frames: tuple[Subject, ...]) -> Sequence:
+def seq(*frames: tuple[Subject, ...]) -> AnnotatedSequence:
     info = SequenceInfo("hand", 400, 300, 25.0, len(frames), None, ("head",))
-    return Sequence(info, {k: FrameAnnotation(k, s) for k, s in enumerate(frames)})
+    return AnnotatedSequence(info, {k: FrameAnnotation(k, s) for k, s in enumerate(frames)})
 
 
 # subject 1 head at (100..110, 50..60), centre (105, 55); person 2 head 15 px to the right.
@@ -112,7 +112,7 @@ def test_part_outcomes_occluded_part_is_scored_and_flagged() -> None:
 
 
 def test_part_outcomes_empty_inputs() -> None:
-    empty = Sequence(SequenceInfo("e", 10, 10, 1.0, 0), {})
+    empty = AnnotatedSequence(SequenceInfo("e", 10, 10, 1.0, 0), {})
     assert part_outcomes({}, empty, 1, "head") == []
     assert part_outcomes({0: (1.0, 1.0)}, CLOSE, 42, "head") == []  # unknown subject
     assert part_outcomes({0: (1.0, 1.0)}, CLOSE, 1, "eye") == []  # part never annotated

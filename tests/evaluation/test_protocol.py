@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from parttrack.crop import CropWindow
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import UsageError
 from parttrack.evaluation.peers import CsrtPeer, TopDownParts, box_prior_parts, clip_box
 from parttrack.evaluation.protocol import (
@@ -23,8 +23,10 @@ from parttrack.evaluation.protocol import (
     plan_subjects,
     run_sequence,
 )
+from parttrack.maps import element_product
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights
 from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
+from parttrack.tracker.result import TrackMaps
 
 W, H = 320, 240
 BODY = (30.0, 80.0)
@@ -34,7 +36,7 @@ def head_of(x: float, y: float) -> tuple[float, float, float, float]:
     return (x + 9.0, y, 12.0, 12.0)
 
 
-def toy_clip(n: int = 12, gap: float = 12.0) -> tuple[Sequence, list[np.ndarray]]:
+def toy_clip(n: int = 12, gap: float = 12.0) -> tuple[AnnotatedSequence, list[np.ndarray]]:
     """Two people walking right side by side, ``gap`` px apart; subject 0 is the chosen one.
     Person 1's head centre lies inside person 0's body box (a hijack trap)."""
     frames, anns = [], {}
@@ -53,10 +55,10 @@ def toy_clip(n: int = 12, gap: float = 12.0) -> tuple[Sequence, list[np.ndarray]
         frames.append(img)
         anns[k] = FrameAnnotation(k, tuple(subs))
     info = SequenceInfo("toy", W, H, 25.0, n, None, ("head", "eye"))
-    return Sequence(info, anns, subject_id=0), frames
+    return AnnotatedSequence(info, anns, subject_id=0), frames
 
 
-def counting_data(seq: Sequence, frames: list[np.ndarray], log: list[int]) -> EvalData:
+def counting_data(seq: AnnotatedSequence, frames: list[np.ndarray], log: list[int]) -> EvalData:
     def gen(a: int, b: int):
         for k in range(a, b + 1):
             log.append(k)
@@ -85,13 +87,13 @@ def test_plan_subjects_rules() -> None:
         if k >= 2:
             subs.append(subj(2, -15.0 if k < 6 else 50.0))  # centre outside until frame 6
         anns[k] = FrameAnnotation(k, tuple(subs))
-    seq = Sequence(SequenceInfo("p", W, H, 25.0, 15), anns, subject_id=1)
+    seq = AnnotatedSequence(SequenceInfo("p", W, H, 25.0, 15), anns, subject_id=1)
     plans = plan_subjects(seq, "all")
     assert [(p.subject_id, p.start, p.end) for p in plans] == [(0, 3, 14), (2, 6, 14)]
     assert plans[0].box == (13.0, 50.0, 20.0, 60.0)
     assert [(p.subject_id, p.start, p.end) for p in plan_subjects(seq, "chosen")] == [(1, 0, 8)]
     assert [(p.start, p.end) for p in plan_subjects(seq, "all", max_frames=4)] == [(3, 7), (6, 10)]
-    none = Sequence(seq.info, anns, subject_id=None)
+    none = AnnotatedSequence(seq.info, anns, subject_id=None)
     with pytest.raises(UsageError, match="no chosen subject"):
         plan_subjects(none, "chosen")
     with pytest.raises(UsageError, match="'all' or 'chosen'"):
@@ -140,8 +142,8 @@ def test_decode_methods_product_matches_the_trackers_own_output(weights: Weights
         "product": {"head": None}, "top-down": {"head": None}}
 
 
-def planted_maps(seq: Sequence, sid: int, cfg: ModelConfig):
-    """A replacement for ``PartTracker._maps``: the subject where annotated; a strong head
+def planted_maps(seq: AnnotatedSequence, sid: int, cfg: ModelConfig):
+    """A replacement for ``PartTracker._maps`` (crop + backend -> TrackMaps): the subject where annotated; a strong head
     likelihood at the OTHER person's head, a weaker one at the subject's; the region map on
     the subject's head only. Offsets make decoded points exact."""
     n, s = cfg.map_size, cfg.stride
@@ -167,7 +169,8 @@ def planted_maps(seq: Sequence, sid: int, cfg: ModelConfig):
         plant(maps["part_heatmap"][0], maps["part_offset"][0:2], window, hc(other.part("head").box), 0.9)
         plant(maps["part_heatmap"][0], maps["part_offset"][0:2], window, hc(me.part("head").box), 0.6)
         plant(maps["part_region"][0], None, window, hc(me.part("head").box), 0.8)
-        return window.warp(frame), maps
+        product = element_product(maps["part_heatmap"], maps["part_region"])
+        return TrackMaps(window.warp(frame), window, cfg.parts, s, product=product, **maps)
 
     return fake
 

@@ -8,16 +8,9 @@ import pytest
 
 from parttrack.errors import UsageError
 from parttrack.models import Weights
-from parttrack.runtime.backend import (
-    DEFAULT_THREADS,
-    MODEL_OUTPUTS,
-    OrtBackend,
-    TorchBackend,
-    make_backend,
-    providers_for,
-    session_options,
-)
-from parttrack.runtime.export import FRAME_OUTPUTS
+from parttrack.runtime.backend import DEFAULT_THREADS, TorchBackend, make_backend
+from parttrack.runtime.graphs import FRAME_OUTPUTS, MODEL_OUTPUTS, FrameGraph
+from parttrack.runtime.ort import OrtBackend, providers_for, session_options
 from parttrack.tracker.part_tracker import PartTracker
 from tests.weights_helpers import random_weights
 
@@ -74,10 +67,17 @@ def test_part_tracker_backends_agree(weights: Weights, onnx_cache) -> None:
         assert (pa.box is None) == (pb.box is None)
         if pa.box is not None:
             np.testing.assert_allclose(pa.box, pb.box, atol=1e-3, rtol=0)
-        assert set(a.maps) == set(b.maps)
-        np.testing.assert_allclose(a.maps["product"], b.maps["product"], atol=1e-4, rtol=0)
+        np.testing.assert_allclose(a.maps.product, b.maps.product, atol=1e-4, rtol=0)
         moved = max(moved, abs(a.box[0] - runs["torch"][0].box[0]))
     assert moved > 1.0  # the boxes did move: the comparison is not of a frozen state
+
+
+def test_part_tracker_talks_only_to_a_backend(weights: Weights) -> None:
+    """The torch tracker runs the frame graph the benchmarks time (one torch path)."""
+    tr = PartTracker(weights)
+    assert isinstance(tr.backend, TorchBackend) and isinstance(tr.backend.frame_graph, FrameGraph)
+    assert not hasattr(tr, "detector") and not hasattr(tr, "cfg")
+    assert tr.model_config is weights.config
 
 
 def test_backends_run_the_same_graph_and_batch(weights: Weights, onnx_cache) -> None:

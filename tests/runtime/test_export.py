@@ -18,15 +18,13 @@ from parttrack.models import (
     load_weights,
     save_weights,
 )
-from parttrack.runtime.export import (
+from parttrack.runtime.export import export_cached, export_onnx, weights_digest
+from parttrack.runtime.graphs import (
     FRAME_INPUTS,
     FRAME_OUTPUTS,
     TEMPLATE_OUTPUTS,
     FrameGraph,
     TemplateGraph,
-    export_cached,
-    export_onnx,
-    weights_digest,
 )
 from tests.weights_helpers import random_weights
 

@@ -10,7 +10,7 @@ import pytest
 
 from parttrack.cli import main
 from parttrack.data.jsonl import read_sequence
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.data.video import open_video
 from parttrack.errors import ConfigError
 from parttrack.synth.generator import SUITE_SEED_RANGE
@@ -41,7 +41,7 @@ def test_head_gaps_counts_visible_heads_in_subject_head_heights() -> None:
         return Subject(i, (0, 0, 50, 100), 1.0, {"head": PartBox((10, head_y, 10, 10), visible)})
 
     info = SequenceInfo("t", 100, 100, 25.0, 2, None, ("head",))
-    seq = Sequence(info, {0: FrameAnnotation(0, (person(1, 0), person(2, 5), person(3, 30))),
+    seq = AnnotatedSequence(info, {0: FrameAnnotation(0, (person(1, 0), person(2, 5), person(3, 30))),
                           1: FrameAnnotation(1, (person(1, 0), person(2, 5, False)))}, 1)
     assert head_gaps(seq, 1) == {0: 0.5, 1: math.inf}
     assert head_gaps(seq, 1, visible_only=False) == {0: 0.5, 1: 0.5}

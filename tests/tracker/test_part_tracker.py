@@ -9,9 +9,10 @@ import torch
 from parttrack.config import from_dict
 from parttrack.crop import CropWindow
 from parttrack.errors import ConfigError
-from parttrack.maps import gaussian_map
+from parttrack.maps import element_product, gaussian_map
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights
-from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
+from parttrack.tracker import PartTracker, TrackerConfig
+from parttrack.tracker.result import TrackMaps
 
 CFG = ModelConfig(parts=("head", "eye"), width=8)
 N, STRIDE = CFG.map_size, CFG.stride
@@ -29,8 +30,28 @@ def blob(x: float, y: float, peak: float = 1.0) -> np.ndarray:
     return gaussian_map((x, y), (N, N), 1.0, "peak") * np.float32(peak)
 
 
+class FnBackend:
+    """A :class:`~parttrack.runtime.backend.Backend` whose frame call is ``fn(search)`` (planted
+    maps); the element product is added as the frame graph does. Counts template encodings."""
+
+    name = "planted"
+
+    def __init__(self, fn=None) -> None:
+        self.fn = fn
+        self.encodes = 0
+
+    def encode_template(self, template: np.ndarray) -> np.ndarray:
+        self.encodes += 1
+        return np.zeros((template.shape[0], 1, 1, 1), np.float32)
+
+    def run(self, feat: np.ndarray, search: np.ndarray, outputs) -> dict[str, np.ndarray]:
+        m = dict(self.fn(search))
+        m["product"] = element_product(m["part_heatmap"], m["part_region"])
+        return {k: m[k] for k in outputs}
+
+
 class Planted:
-    """Stands in for ``_run_networks``: maps with known peaks; the subject stays put (peak at
+    """Stands in for the networks (through :class:`FnBackend`): maps with known peaks; the subject stays put (peak at
     the map centre, its current size) unless told otherwise."""
 
     def __init__(self, tracker: PartTracker) -> None:
@@ -66,9 +87,9 @@ class Planted:
 
 
 def make(weights: Weights, monkeypatch, **kw) -> tuple[PartTracker, Planted]:
-    tracker = PartTracker(weights, **kw)
+    tracker = PartTracker(weights, backend=FnBackend(), **kw)
     planted = Planted(tracker)
-    monkeypatch.setattr(tracker, "_run_networks", planted)
+    tracker.backend.fn = planted
     return tracker, planted
 
 
@@ -110,7 +131,7 @@ def test_methods_select_the_decoder(weights, monkeypatch):
         planted.parts, planted.decoy_dx = {0: (18, 14)}, -5
         tracker.initialize(FRAME, (100.0, 40.0, 120.0, 120.0))
         r = tracker.track(FRAME, keep_maps=True)
-        window = r.maps["window"]
+        window = r.maps.window
         off = (0.25, -0.5) if method != "top-down" else (0.0, 0.0)
         want = window.to_image(np.array([x + off[0], y + off[1]]) * STRIDE)
         assert r.parts["head"].point == pytest.approx(tuple(want)), method
@@ -137,12 +158,12 @@ def test_lost_then_found_again_with_a_widening_search(weights, monkeypatch):
     for r in results[2:6]:
         assert r.box is None and r.parts == {"head": None, "eye": None}
         assert r.reasons == {"head": "subject lost", "eye": "subject lost"}
-    sides = [r.maps["window"].side for r in results]
+    sides = [r.maps.window.side for r in results]
     base = CropWindow.around(BOX, CFG.search_size, CFG.search_factor, CFG.context).side
     assert sides[:3] == pytest.approx([base] * 3)
     assert sides[3] == pytest.approx(base * 1.5) and sides[4] == pytest.approx(base * 2.25)
     assert sides[5] == 640.0  # capped: the whole frame (max(W, H)), centred on the frame
-    assert (results[5].maps["window"].cx, results[5].maps["window"].cy) == (320.0, 240.0)
+    assert (results[5].maps.window.cx, results[5].maps.window.cy) == (320.0, 240.0)
     assert results[6].box is not None and results[6].parts["head"] is not None
 
 
@@ -157,9 +178,9 @@ def test_cosine_window_prefers_the_nearby_peak(weights, monkeypatch):
         m["subject_heatmap"][0, 0] = np.maximum(blob(17, 16, 0.8), blob(2, 3, 0.85))
         return m
 
-    monkeypatch.setattr(tracker, "_run_networks", two_subjects)
+    tracker.backend.fn = two_subjects
     r = tracker.track(FRAME, keep_maps=True)
-    window = r.maps["window"]
+    window = r.maps.window
     cx, cy = window.to_image(np.array([17.0, 16.0]) * STRIDE)
     assert (r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2) == pytest.approx((cx, cy))
     assert r.score == pytest.approx(0.8)
@@ -180,13 +201,10 @@ def test_smoothed_size_update(weights, monkeypatch, size_lr, penalty, expect):
 def test_template_refresh_is_off_by_default(weights, monkeypatch):
     for kw, encodes in (({}, 1), ({"template_update_threshold": 0.5, "template_update_interval": 2}, 3)):
         tracker, _ = make(weights, monkeypatch, **kw)
-        calls = []
-        enc = tracker._encode_template
-        monkeypatch.setattr(tracker, "_encode_template", lambda t, enc=enc, calls=calls: calls.append(1) or enc(t))
         tracker.initialize(FRAME, BOX)
         for _ in range(5):
             tracker.track(FRAME)
-        assert len(calls) == encodes, kw
+        assert tracker.backend.encodes == encodes, kw
 
 
 def test_subject_at_the_frame_edge_is_padded_and_clamped(weights, monkeypatch):
@@ -197,7 +215,7 @@ def test_subject_at_the_frame_edge_is_padded_and_clamped(weights, monkeypatch):
         r = tracker.track(FRAME)
     cx, cy = r.box[0] + r.box[2] / 2, r.box[1] + r.box[3] / 2
     assert cx == 320.0 and cy == 240.0  # centre clamped to the frame
-    assert (r.maps["search"][-1, -1] == 90).all()  # padded with the frame's mean colour
+    assert (r.maps.search[-1, -1] == 90).all()  # padded with the frame's mean colour
 
 
 def test_real_networks_run_and_keep_every_map(weights):
@@ -212,10 +230,11 @@ def test_real_networks_run_and_keep_every_map(weights):
         "part_offset": (4, N, N), "subject_heatmap": (1, N, N), "subject_size": (2, N, N),
         "subject_offset": (2, N, N), "part_region": (2, N, N), "product": (2, N, N),
     }
-    assert {k: r.maps[k].shape for k in shapes} == shapes
-    assert isinstance(r.maps["window"], CropWindow)
-    np.testing.assert_array_equal(r.maps["product"], r.maps["part_heatmap"] * r.maps["part_region"])
-    assert r.score == pytest.approx(float(r.maps["subject_heatmap"].max()), abs=0.5)
+    assert {k: getattr(r.maps, k).shape for k in shapes} == shapes
+    assert isinstance(r.maps, TrackMaps) and isinstance(r.maps.window, CropWindow)
+    assert r.maps.parts == CFG.parts and r.maps.stride == STRIDE
+    np.testing.assert_array_equal(r.maps.product, r.maps.part_heatmap * r.maps.part_region)
+    assert r.score == pytest.approx(float(r.maps.subject_heatmap.max()), abs=0.5)
 
 
 def test_config_checks_and_yaml_keys(weights, tmp_path):
@@ -258,7 +277,7 @@ def test_refound_where_the_subject_went_while_hidden(weights, monkeypatch):
             m["subject_offset"][0, :, ey, ex] = (e[0] - ex, e[1] - ey)
         return m
 
-    monkeypatch.setattr(tracker, "_run_networks", subject_maps)
+    tracker.backend.fn = subject_maps
     cx, cy = truth(0)
     tracker.initialize(frame, (cx - 15, cy - 45, 30.0, 90.0))
     lost = []
@@ -284,7 +303,7 @@ def test_oracle_maps_on_a_crossing_clip_hit_the_subjects_head(weights, monkeypat
     clip = suites.build_suite("crossing", limit=1)[0]
     seq, sid = clip.sequence, clip.sequence.subject_id
     H, W = clip.frames[0].shape[:2]
-    tracker = PartTracker(weights, parts=("head",))
+    tracker = PartTracker(weights, parts=("head",), backend=FnBackend())
     state = {"k": 0}
 
     def peak_at(m: np.ndarray, off: np.ndarray | None, e: np.ndarray, k: int = 0) -> None:
@@ -315,7 +334,7 @@ def test_oracle_maps_on_a_crossing_clip_hit_the_subjects_head(weights, monkeypat
                 m["subject_size"][1] = s.box[3] * window.scale / STRIDE
         return {k: v[None] for k, v in m.items()}
 
-    monkeypatch.setattr(tracker, "_run_networks", oracle)
+    tracker.backend.fn = oracle
     track = seq.track_of(sid)
     first = min(track)
     points = {}

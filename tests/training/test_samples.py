@@ -7,7 +7,7 @@ import pytest
 
 from parttrack import maps
 from parttrack.crop import CropWindow
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import ConfigError
 from parttrack.models import ModelConfig
 from parttrack.training.config import DataConfig
@@ -39,7 +39,7 @@ def person(pid, x, y, head=True, eye=True, visible=True):
 
 def seq_of(frames, part_names=("head", "eye"), name="hand"):
     info = SequenceInfo(name, W, H, 25.0, len(frames), None, part_names)
-    return Sequence(info, {k: FrameAnnotation(k, tuple(s)) for k, s in enumerate(frames)})
+    return AnnotatedSequence(info, {k: FrameAnnotation(k, tuple(s)) for k, s in enumerate(frames)})
 
 
 # window centred on (200, 150), side 128 image px -> scale 1: crop px = image px - 136 / - 86

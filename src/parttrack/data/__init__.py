@@ -11,10 +11,10 @@ from parttrack.data.load import find_video, load_sequence
 from parttrack.data.mot import read_mot, write_mot_results
 from parttrack.data.towncentre import read_towncentre
 from parttrack.data.types import (
+    AnnotatedSequence,
     BoxXYWH,
     FrameAnnotation,
     PartBox,
-    Sequence,
     SequenceInfo,
     Subject,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "Frame",
     "FrameAnnotation",
     "PartBox",
-    "Sequence",
+    "AnnotatedSequence",
     "SequenceInfo",
     "Subject",
     "VideoInfo",

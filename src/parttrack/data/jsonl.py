@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from parttrack.atomic import write_text
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import ParseError
 
 FORMAT = "parttrack-annotations"
@@ -61,7 +61,7 @@ def _subject_record(s: Subject, part_names: tuple[str, ...], frame: int) -> dict
     return rec
 
 
-def write_sequence(seq: Sequence, path: str | Path) -> None:
+def write_sequence(seq: AnnotatedSequence, path: str | Path) -> None:
     """Write ``seq`` as a parttrack .jsonl file, atomically.
 
     Args:
@@ -228,7 +228,7 @@ def _confidence(obj: dict, at: _Line, what: str) -> float | None:
     return c
 
 
-def read_sequence(path: str | Path) -> Sequence:
+def read_sequence(path: str | Path) -> AnnotatedSequence:
     """Read a parttrack .jsonl annotation file.
 
     Args:
@@ -236,7 +236,7 @@ def read_sequence(path: str | Path) -> Sequence:
             the file's folder.
 
     Returns:
-        The :class:`Sequence` (frames keyed by 0-based video frame index).
+        The :class:`AnnotatedSequence` (frames keyed by 0-based video frame index).
 
     Raises:
         ParseError: unreadable file, missing/invalid header, or a bad record (names the file
@@ -272,4 +272,4 @@ def read_sequence(path: str | Path) -> Sequence:
             dup = sorted({i for i in ids if ids.count(i) > 1})
             raise at.error(f"frame {k} has duplicate subject id(s) {dup}")
         frames[k] = FrameAnnotation(k, subjects)
-    return Sequence(info, frames, subject_id)
+    return AnnotatedSequence(info, frames, subject_id)

@@ -23,7 +23,7 @@ from pathlib import Path
 from parttrack.data.jsonl import read_sequence
 from parttrack.data.mot import read_mot, read_seqinfo
 from parttrack.data.towncentre import read_towncentre
-from parttrack.data.types import Sequence
+from parttrack.data.types import AnnotatedSequence
 from parttrack.data.video import IMAGE_SUFFIXES
 from parttrack.errors import ParseError, VideoError
 
@@ -41,7 +41,7 @@ def _mot_video(folder: Path, name: str) -> Path | None:
     return None
 
 
-def _load_mot(gt: Path) -> Sequence:
+def _load_mot(gt: Path) -> AnnotatedSequence:
     folder = gt.parent.parent if gt.parent.name == "gt" else gt.parent
     seqinfo = folder / "seqinfo.ini"
     if seqinfo.is_file():
@@ -53,7 +53,7 @@ def _load_mot(gt: Path) -> Sequence:
     return read_mot(gt, None, video)
 
 
-def load_sequence(path: str | Path) -> Sequence:
+def load_sequence(path: str | Path) -> AnnotatedSequence:
     """Load annotations from a .jsonl, a MOT folder or gt.txt, a Town Centre ``*_gt.csv``,
     or a video with its annotations beside it; ``info.source`` is set to the video when
     one is found (see the module docstring for the rules).
@@ -92,7 +92,7 @@ def load_sequence(path: str | Path) -> Sequence:
     raise ParseError("unknown annotation file type (want .jsonl, gt.txt, *_gt.csv or a video)", p)
 
 
-def find_video(seq: Sequence) -> Path:
+def find_video(seq: AnnotatedSequence) -> Path:
     """The video file or image folder ``seq`` annotates (``seq.info.source``).
 
     Raises:

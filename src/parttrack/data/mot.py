@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from parttrack.atomic import write_text
-from parttrack.data.types import BoxXYWH, FrameAnnotation, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, BoxXYWH, FrameAnnotation, SequenceInfo, Subject
 from parttrack.errors import ParseError
 
 MAX_FRAMES = 1_000_000  # longest sequence a reader accepts (11 h at 25 fps): guards memory
@@ -141,8 +141,8 @@ def sequence_info_from_video(video: str | Path, name: str) -> SequenceInfo:
 
 def read_mot(
     gt_path: str | Path, seqinfo_path: str | Path | None = None, video: str | Path | None = None
-) -> Sequence:
-    """Read a MOTChallenge ``gt.txt`` into a :class:`Sequence` (body boxes, no parts).
+) -> AnnotatedSequence:
+    """Read a MOTChallenge ``gt.txt`` into a :class:`AnnotatedSequence` (body boxes, no parts).
 
     Args:
         gt_path: the ``gt.txt`` file (1-based frames).
@@ -151,7 +151,7 @@ def read_mot(
             geometry when there is no seqinfo.ini; must agree with it when there is).
 
     Returns:
-        Sequence with frames ``0 .. seqLength-1`` (video index = MOT frame - 1), all annotated.
+        AnnotatedSequence with frames ``0 .. seqLength-1`` (video index = MOT frame - 1), all annotated.
 
     Raises:
         ParseError: (file and 1-based line) wrong column count, a non-number, NaN/inf, a
@@ -203,7 +203,7 @@ def read_mot(
             raise ParseError(f"id {sid} appears twice in frame {frame}", gt_path, no)
         rows[k][sid] = Subject(sid, box, visibility)  # type: ignore[arg-type]
     frames = {k: FrameAnnotation(k, tuple(subs[i] for i in sorted(subs))) for k, subs in rows.items()}
-    return Sequence(info, frames)
+    return AnnotatedSequence(info, frames)
 
 
 # -- results ---------------------------------------------------------------------------------

@@ -33,7 +33,14 @@ from parttrack.data.mot import (
     read_lines,
     sequence_info_from_video,
 )
-from parttrack.data.types import BoxXYWH, FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import (
+    AnnotatedSequence,
+    BoxXYWH,
+    FrameAnnotation,
+    PartBox,
+    SequenceInfo,
+    Subject,
+)
 from parttrack.errors import ParseError
 
 COLUMNS = (
@@ -78,8 +85,8 @@ def _flag(value: str, what: str, path: Path, line: int) -> bool:
     return v == 1
 
 
-def read_towncentre(csv_path: str | Path, video: str | Path | None = None) -> Sequence:
-    """Read a Town Centre clip ground-truth CSV into a :class:`Sequence` (parts: ``head``).
+def read_towncentre(csv_path: str | Path, video: str | Path | None = None) -> AnnotatedSequence:
+    """Read a Town Centre clip ground-truth CSV into a :class:`AnnotatedSequence` (parts: ``head``).
 
     Args:
         csv_path: ``clip_*_gt.csv``.
@@ -88,7 +95,7 @@ def read_towncentre(csv_path: str | Path, video: str | Path | None = None) -> Se
             clip name (else the last annotated frame + 1) are assumed.
 
     Returns:
-        Sequence keyed by 0-based clip video index; ``info.part_names == ("head",)``.
+        AnnotatedSequence keyed by 0-based clip video index; ``info.part_names == ("head",)``.
 
     Raises:
         ParseError: (file and 1-based line) a missing/wrong header, wrong column count,
@@ -154,4 +161,4 @@ def read_towncentre(csv_path: str | Path, video: str | Path | None = None) -> Se
         for k in range(min(rows), max(rows) + 1):
             subs = rows.get(k, {})
             frames[k] = FrameAnnotation(k, tuple(subs[i] for i in sorted(subs)))
-    return Sequence(info, frames)
+    return AnnotatedSequence(info, frames)

@@ -129,7 +129,7 @@ class SequenceInfo:
 
 
 @dataclass(frozen=True)
-class Sequence:
+class AnnotatedSequence:
     """A sequence's info and its per-frame annotations, keyed by 0-based frame index.
 
     ``subject_id`` is the chosen subject to track (benchmark suites set it), or None.

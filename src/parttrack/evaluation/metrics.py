@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from parttrack.data.types import BoxXYWH, PartBox, Sequence, box_center, box_contains
+from parttrack.data.types import AnnotatedSequence, BoxXYWH, PartBox, box_center, box_contains
 
 Point = tuple[float, float]
 Outcome = Literal["hit", "hijack", "miss"]
@@ -120,11 +120,11 @@ def box_iou(a: BoxXYWH | None, b: BoxXYWH | None) -> float:
     return float(inter / (a[2] * a[3] + b[2] * b[3] - inter))
 
 
-def _scored(frames: Sequence, only: Collection[int] | None) -> list[int]:
+def _scored(frames: AnnotatedSequence, only: Collection[int] | None) -> list[int]:
     return [k for k in sorted(frames.frames) if only is None or k in only]
 
 
-def frame_proximity(frames: Sequence, frame: int, subject_id: int, part: str) -> float | None:
+def frame_proximity(frames: AnnotatedSequence, frame: int, subject_id: int, part: str) -> float | None:
     """Nearest other person's ``part`` centre distance / the subject's part height.
 
     Returns None when the subject's part is not a PartBox or nobody else has the part.
@@ -145,7 +145,7 @@ def frame_proximity(frames: Sequence, frame: int, subject_id: int, part: str) ->
 
 def part_outcomes(
     pred_points: Mapping[int, Point | None],
-    frames: Sequence,
+    frames: AnnotatedSequence,
     subject_id: int,
     part: str,
     only: Collection[int] | None = None,
@@ -195,7 +195,7 @@ def part_outcomes(
 
 def subject_outcomes(
     pred_boxes: Mapping[int, BoxXYWH | None],
-    frames: Sequence,
+    frames: AnnotatedSequence,
     subject_id: int,
     lost: Collection[int] = (),
     only: Collection[int] | None = None,
@@ -316,7 +316,7 @@ def summarize(
 
 
 def hit_rate(
-    pred_points: Mapping[int, Point | None], frames: Sequence, subject_id: int, part: str = "head"
+    pred_points: Mapping[int, Point | None], frames: AnnotatedSequence, subject_id: int, part: str = "head"
 ) -> float | None:
     """Fraction of annotated frames whose predicted point is inside the subject's part box
     (None when no frame has the part annotated). Convenience for ``parttrack demo``."""

@@ -127,13 +127,12 @@ class TopDownParts:
         s = cfg.stride
         result: list[dict[str, Point]] = []
         for i, (win, box) in enumerate(zip(windows, boxes, strict=True)):
-            cb = win.box_to_crop(box)
-            box_map = (cb[0] / s, cb[1] / s, cb[2] / s, cb[3] / s)
+            box_map = win.box_to_map(box, s)
             found: dict[str, Point] = {}
             for name in parts:
                 k = cfg.parts.index(name)
                 d = decode_top_down(heat[i, k], box_map, size[i, 2 * k : 2 * k + 2], offset[i, 2 * k : 2 * k + 2])
-                px, py = win.to_image(np.array(d.point) * s)
+                px, py = win.map_to_image(np.array(d.point), s)
                 found[name] = (float(px), float(py))
             result.append(found)
         return result

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from parttrack.data.types import BoxXYWH, Sequence
+from parttrack.data.types import AnnotatedSequence, BoxXYWH
 from parttrack.errors import ConfigError, UsageError
 from parttrack.evaluation.metrics import (
     PartRecord,
@@ -42,7 +42,7 @@ from parttrack.evaluation.metrics import (
 )
 from parttrack.evaluation.peers import CsrtPeer, TopDownParts, box_prior_parts
 from parttrack.models import Weights
-from parttrack.tracker.decoders import METHODS, PART_PRIORS, decode_part
+from parttrack.tracker.decoders import METHODS, PART_PRIORS, decode_in_image
 from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 from parttrack.tracker.result import TrackResult
 
@@ -102,7 +102,7 @@ class EvalData:
     and ``frames(start, end)`` yielding ``(index, (H, W, 3) uint8 BGR)`` for that range."""
 
     group: str
-    sequence: Sequence
+    sequence: AnnotatedSequence
     frames: Callable[[int, int], Frames]
 
 
@@ -122,7 +122,7 @@ def inside_fraction(box: BoxXYWH, width: int, height: int) -> float:
 
 
 def plan_subjects(
-    seq: Sequence,
+    seq: AnnotatedSequence,
     subjects: Literal["all", "chosen"] = "all",
     min_frames: int = MIN_SUBJECT_FRAMES,
     max_frames: int | None = None,
@@ -158,7 +158,7 @@ def plan_subjects(
     return plans
 
 
-def eval_parts(seq: Sequence, weights: Weights) -> tuple[str, ...]:
+def eval_parts(seq: AnnotatedSequence, weights: Weights) -> tuple[str, ...]:
     """Parts both annotated in ``seq`` and output by ``weights`` (weights' order)."""
     return tuple(p for p in weights.config.parts if p in seq.info.part_names)
 
@@ -181,19 +181,12 @@ def decode_methods(
     maps = result.maps
     if maps is None:
         raise ValueError("result has no maps: track with keep_maps=True")
-    win, s = maps["window"], maps["stride"]
-    cb = win.box_to_crop(result.box)
-    box_map = (cb[0] / s, cb[1] / s, cb[2] / s, cb[3] / s)
     out: dict[str, dict[str, Point | None]] = {}
     for m in methods:
         found: dict[str, Point | None] = {}
         for p in parts:
-            d = decode_part(m, maps, maps["parts"].index(p), p, box_map)
-            if d.score < part_threshold:
-                found[p] = None
-            else:
-                x, y = win.to_image(np.array(d.point) * s)
-                found[p] = (float(x), float(y))
+            d = decode_in_image(m, maps, maps.parts.index(p), p, result.box, maps.window, maps.stride)
+            found[p] = None if d.score < part_threshold else d.point
         out[m] = found
     return out
 
@@ -311,7 +304,7 @@ def frames_to_decode(data: EvalData, subjects: Literal["all", "chosen"], max_fra
     return 0 if not plans else max(p.end for p in plans) - min(p.start for p in plans) + 1
 
 
-def score_run(run: SubjectRun, seq: Sequence) -> dict[tuple[str, str], dict[str, Any]]:
+def score_run(run: SubjectRun, seq: AnnotatedSequence) -> dict[tuple[str, str], dict[str, Any]]:
     """Per-frame records of every track of ``run`` over its scored frames (init frame excluded).
 
     Returns:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from parttrack.data.types import FrameAnnotation, PartBox, Sequence, SequenceInfo, Subject
+from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.synth.cast import plan_cast
 from parttrack.synth.motion import Actor, Camera, body_boxes, yaw_deg
 from parttrack.synth.people import (
@@ -135,7 +135,7 @@ class SyntheticClip:
     ``subject_id`` = the chosen subject) and frames, each ``(H, W, 3)`` uint8 BGR.
     ``people`` holds the ground truth behind the annotations."""
 
-    sequence: Sequence
+    sequence: AnnotatedSequence
     frames: list[np.ndarray]
     people: tuple[PersonInfo, ...] = ()
 
@@ -298,7 +298,7 @@ def generate(cfg: SceneConfig, seed: int) -> SyntheticClip:
 
     Returns:
         A :class:`SyntheticClip`: ``cfg.num_frames`` frames ``(height, width, 3)`` uint8 BGR and
-        a :class:`Sequence` named ``synth_s<seed>`` with every frame annotated (people fully
+        a :class:`AnnotatedSequence` named ``synth_s<seed>`` with every frame annotated (people fully
         outside the frame left out), ``subject_id`` = the subject's id.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -329,7 +329,7 @@ def generate(cfg: SceneConfig, seed: int) -> SyntheticClip:
                    None if copy_of[i] is None else ids[copy_of[i]], renderer.yaw[i], looks[i])
         for i, a in enumerate(actors)
     )
-    return SyntheticClip(Sequence(info, annotations, subject_id=ids[0]), frames, people)
+    return SyntheticClip(AnnotatedSequence(info, annotations, subject_id=ids[0]), frames, people)
 
 
 def random_scene_config(rng: np.random.Generator, **overrides: object) -> SceneConfig:
@@ -382,5 +382,5 @@ def training_clips(count: int, seed: int = 0, **overrides: object) -> Iterator[S
         cfg = random_scene_config(np.random.default_rng([s, 1]), **overrides)
         clip = generate(cfg, s)
         info = dataclasses.replace(clip.sequence.info, name=f"train_{seed}_{k}")
-        seq = Sequence(info, clip.sequence.frames, clip.sequence.subject_id)
+        seq = AnnotatedSequence(info, clip.sequence.frames, clip.sequence.subject_id)
         yield SyntheticClip(seq, clip.frames, clip.people)

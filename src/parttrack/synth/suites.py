@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from parttrack.atomic import write_bytes
-from parttrack.data.types import Sequence, Subject, box_center
+from parttrack.data.types import AnnotatedSequence, Subject, box_center
 from parttrack.errors import ConfigError
 from parttrack.synth.generator import SUITE_SEED_RANGE, SceneConfig, SyntheticClip, generate
 from parttrack.viz.draw import contact_sheet, draw_annotations
@@ -49,7 +49,7 @@ def _head(s: Subject, visible_only: bool) -> tuple[float, float, float] | None:
     return cx, cy, part.box[3]
 
 
-def head_gaps(seq: Sequence, subject_id: int, visible_only: bool = True) -> dict[int, float]:
+def head_gaps(seq: AnnotatedSequence, subject_id: int, visible_only: bool = True) -> dict[int, float]:
     """Per frame, the image distance from the subject's head centre to the nearest other head
     centre, in subject head heights (inf when no other head is there).
 
@@ -203,7 +203,7 @@ def build_suite(name: str, limit: int | None = None, progress: Progress | None =
         sid = spec.pick(clip)
         if sid is not None:
             info = dataclasses.replace(clip.sequence.info, name=f"{name}_{len(clips):02d}_s{seed}")
-            clips.append(SyntheticClip(Sequence(info, clip.sequence.frames, sid), clip.frames, clip.people))
+            clips.append(SyntheticClip(AnnotatedSequence(info, clip.sequence.frames, sid), clip.frames, clip.people))
             if progress is not None:
                 progress(len(clips), total)
         seed += 1
@@ -245,7 +245,7 @@ def write_suite(name: str, out_dir: str | Path, preview_only: bool = False, limi
                 for image in clip.frames:
                     w.write(image)
             with_video = dataclasses.replace(info, source=str(video))
-            seq = Sequence(with_video, clip.sequence.frames, clip.sequence.subject_id)
+            seq = AnnotatedSequence(with_video, clip.sequence.frames, clip.sequence.subject_id)
             write_sequence(seq, out / f"{info.name}.jsonl")
             written += [video, out / f"{info.name}.jsonl"]
     sheet = out / "contact_sheet.png"

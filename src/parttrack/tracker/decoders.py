@@ -15,13 +15,17 @@ the baselines it is compared against.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
+from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
-from parttrack.maps import local_peaks
+from parttrack.maps import element_product, local_peaks
+from parttrack.maps import peak as map_peak
 
 #: Relative ``(x, y)`` of a part's centre inside the subject box. Head: the two training Town
 #: Centre clips (clip_fm004_n126, clip_f0435_n96; 3275 head/body pairs: x mean 0.49, y median
@@ -49,11 +53,6 @@ class Decoded:
     score: float
     box: BoxXYWH | None
     peak: tuple[int, int]
-
-
-def _argmax(m: np.ndarray) -> tuple[int, int]:
-    y, x = np.unravel_index(int(np.argmax(m)), m.shape)
-    return int(x), int(y)
 
 
 def _at_peak(
@@ -123,8 +122,8 @@ def decode_product(
     _check("likelihood", likelihood, 2)
     _check("region", region, 2, likelihood.shape)
     _check_aux(likelihood.shape, size, offset)
-    product = likelihood * region
-    peak = _argmax(product)
+    product = element_product(likelihood, region)
+    peak = map_peak(product)
     return _at_peak(peak, product[peak[1], peak[0]], size, offset)
 
 
@@ -134,7 +133,7 @@ def decode_region_only(
     """Baseline: argmax of the tracker's part region map alone (no detector)."""
     _check("region", region, 2)
     _check_aux(region.shape, size, offset)
-    peak = _argmax(region)
+    peak = map_peak(region)
     return _at_peak(peak, region[peak[1], peak[0]], size, offset)
 
 
@@ -157,7 +156,7 @@ def decode_top_down(
         cx = int(np.clip(round(subject_box[0] + subject_box[2] / 2.0), 0, w - 1))
         cy = int(np.clip(round(subject_box[1] + subject_box[3] / 2.0), 0, h - 1))
         mask[cy, cx] = True
-    peak = _argmax(np.where(mask, likelihood, -np.inf))
+    peak = map_peak(np.where(mask, likelihood, -np.inf))
     return _at_peak(peak, likelihood[peak[1], peak[0]], size, offset)
 
 
@@ -205,25 +204,30 @@ def decode_box_prior(subject_box: BoxXYWH, part: str, shape: tuple[int, int]) ->
     return Decoded((px, py), 1.0, None, peak)
 
 
+def _get(maps: Mapping[str, np.ndarray] | Any, name: str) -> np.ndarray:
+    return maps[name] if isinstance(maps, Mapping) else getattr(maps, name)
+
+
 def decode_part(
-    method: str, maps: dict[str, np.ndarray], k: int, part: str, subject_box: BoxXYWH
+    method: str, maps: Mapping[str, np.ndarray] | Any, k: int, part: str, subject_box: BoxXYWH
 ) -> Decoded:
     """Decode part ``k`` (named ``part``) of one crop with ``method`` (one of :data:`METHODS`).
 
     Args:
-        maps: one crop's maps without batch dimension, the keys of ``TrackResult.maps``:
+        maps: one crop's maps without batch dimension: a
+            :class:`~parttrack.tracker.result.TrackMaps` or a mapping with its keys,
             ``part_heatmap`` / ``part_region`` ``(K, h, w)``, ``part_size`` / ``part_offset``
             ``(2K, h, w)``.
         k: channel of the part.
         subject_box: tracked subject box in map elements.
     """
-    size = maps["part_size"][2 * k : 2 * k + 2]
-    offset = maps["part_offset"][2 * k : 2 * k + 2]
-    lik = maps["part_heatmap"][k]
+    size = _get(maps, "part_size")[2 * k : 2 * k + 2]
+    offset = _get(maps, "part_offset")[2 * k : 2 * k + 2]
+    lik = _get(maps, "part_heatmap")[k]
     if method == "product":
-        return decode_product(lik, maps["part_region"][k], size, offset)
+        return decode_product(lik, _get(maps, "part_region")[k], size, offset)
     if method == "region-only":
-        return decode_region_only(maps["part_region"][k], size, offset)
+        return decode_region_only(_get(maps, "part_region")[k], size, offset)
     if method == "top-down":
         return decode_top_down(lik, subject_box, size, offset)
     if method == "bottom-up":
@@ -231,3 +235,25 @@ def decode_part(
     if method == "box-prior":
         return decode_box_prior(subject_box, part, lik.shape)
     raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+
+
+def decode_in_image(
+    method: str,
+    maps: Mapping[str, np.ndarray] | Any,
+    k: int,
+    part: str,
+    subject_box: BoxXYWH,
+    window: CropWindow,
+    stride: int,
+) -> Decoded:
+    """:func:`decode_part` with the subject box given and the result returned in image pixels
+    (point, box; ``peak`` stays in map elements), through ``window`` ([0060]: peak x size ratio).
+
+    Args:
+        subject_box: tracked subject box ``(x, y, w, h)`` image pixels.
+        window: the search crop the maps were computed on; stride: crop px per element.
+    """
+    d = decode_part(method, maps, k, part, window.box_to_map(subject_box, stride))
+    px, py = window.map_to_image(np.array(d.point), stride)
+    box = None if d.box is None else window.map_box_to_image(d.box, stride)
+    return Decoded((float(px), float(py)), d.score, box, d.peak)

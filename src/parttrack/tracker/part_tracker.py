@@ -1,10 +1,11 @@
 """The inference apparatus: follow one subject and pinpoint its parts every frame.
 
 Per frame ([0053]-[0062], claims 5, 6, 8): a search crop around the subject's last position
-goes through the part detector (part likelihood, [0056]-[0057]) and the Siamese tracker
-(subject likelihood and part region, [0058]); the subject is located on its heatmap with the
-usual Siamese priors (cosine window, size-change penalty, smoothed size), and each part is
-the peak of likelihood x region ([0059]-[0061]), mapped back to the image.
+goes through a :class:`~parttrack.runtime.backend.Backend` (part detector: part likelihood,
+[0056]-[0057]; Siamese tracker: subject likelihood and part region, [0058]); the subject is
+located on its heatmap (:mod:`parttrack.tracker.locate`), and each part is the peak of
+likelihood x region ([0059]-[0061], :mod:`parttrack.tracker.decoders`), mapped back to the
+image.
 
 Example::
 
@@ -16,90 +17,23 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
 from parttrack.device import torch_device
 from parttrack.errors import ConfigError
 from parttrack.models import Weights, load_weights
-from parttrack.tracker.decoders import METHODS, PART_PRIORS, decode_part
-from parttrack.tracker.result import PartResult, TrackResult
-
-
-@dataclass(frozen=True)
-class TrackerConfig:
-    """Every knob of :class:`PartTracker` (YAML-loadable with ``parttrack.config.load_yaml``).
-
-    Attributes:
-        method: part decoder, one of ``parttrack.tracker.decoders.METHODS`` ("product" = the patent).
-        parts: parts to report (None = all parts of the weights, [0062]).
-        keep_maps: store each frame's maps in ``TrackResult.maps``.
-        part_threshold: a part whose decoder score is below this is reported as None.
-        lost_threshold: subject score below this marks the subject lost.
-        redetect_threshold: a lost subject is found again at a score at or above this.
-        window_influence: weight of the cosine (Hann) window on the subject heatmap, 0-1.
-        scale_penalty: ``k`` of the size/aspect change penalty ``exp(-k (r s - 1))``.
-        size_lr: rate of the smoothed size update (times penalty x score).
-        lost_growth: search window growth per lost frame (up to a whole-frame crop).
-        motion_lr: rate of the constant-velocity estimate (EMA of the centre displacement,
-            image px/frame); the next search crop, and so its cosine window, is centred on the
-            predicted position. 0 = no motion model. Separates look-alikes that cross.
-        min_size: smallest subject width/height, image pixels.
-        template_update_threshold: refresh the template on frames at or above this subject
-            score (None = never, the default).
-        template_update_interval: frames between template refreshes.
-        template_update_rate: blend weight of the new template features, 0-1.
-    """
-
-    method: str = "product"
-    parts: tuple[str, ...] | None = None
-    keep_maps: bool = False
-    part_threshold: float = 0.1
-    lost_threshold: float = 0.2
-    redetect_threshold: float = 0.4
-    window_influence: float = 0.3
-    scale_penalty: float = 0.1
-    size_lr: float = 0.4
-    lost_growth: float = 1.5
-    motion_lr: float = 0.3
-    min_size: float = 4.0
-    template_update_threshold: float | None = None
-    template_update_interval: int = 10
-    template_update_rate: float = 0.3
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        for name in ("part_threshold", "lost_threshold", "redetect_threshold", "window_influence",
-                     "template_update_rate", "motion_lr"):
-            v = getattr(self, name)
-            if not 0.0 <= v <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {v}")
-        if self.redetect_threshold < self.lost_threshold:
-            raise ValueError("redetect_threshold must be >= lost_threshold")
-        if self.lost_growth < 1.0:
-            raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth}")
-        if self.scale_penalty < 0 or self.size_lr < 0 or self.min_size <= 0:
-            raise ValueError("scale_penalty and size_lr must be >= 0 and min_size > 0")
-        if self.template_update_interval < 1:
-            raise ValueError(f"template_update_interval must be >= 1, got {self.template_update_interval}")
-        if self.parts is not None and not self.parts:
-            raise ValueError("parts must be None (all) or a non-empty list")
-
-
-def _sz(w: np.ndarray | float, h: np.ndarray | float) -> np.ndarray | float:
-    pad = (w + h) * 0.5
-    return np.sqrt((w + pad) * (h + pad))
-
-
-def _change(r: np.ndarray) -> np.ndarray:
-    return np.maximum(r, 1.0 / r)
+from parttrack.runtime.backend import Backend, make_backend
+from parttrack.runtime.graphs import MAP_OUTPUTS
+from parttrack.tracker.config import TrackerConfig
+from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
+from parttrack.tracker.locate import hann_window, locate_subject
+from parttrack.tracker.result import PartResult, TrackMaps, TrackResult
 
 
 class PartTracker:
@@ -109,18 +43,27 @@ class PartTracker:
         weights: both models and their config (``parttrack.models.load_weights``).
         config: tracker knobs (default :class:`TrackerConfig`).
         device: torch device, e.g. ``"cpu"`` or ``"cuda"``.
-        backend: ``"torch"`` or ``"onnxruntime"`` (same results, parttrack.runtime.backend).
-        num_threads: intra-op CPU threads of the backend (None: backend default).
+        backend: ``"torch"`` or ``"onnxruntime"`` (the same frame graph either way,
+            :mod:`parttrack.runtime`), or a ready :class:`~parttrack.runtime.backend.Backend`.
+        num_threads: intra-op CPU threads of a backend built here (None: backend default).
         **overrides: TrackerConfig fields replacing those of ``config`` (e.g.
             ``method="top-down"``, ``keep_maps=True``, ``parts=("head",)``).
+
+    Attributes:
+        config: the :class:`TrackerConfig` in use.
+        model_config: the weights' :class:`~parttrack.models.ModelConfig` (crop sizes, stride,
+            parts).
+        parts: the parts reported.
+        backend: the network backend.
+        timings: seconds of the last frame's ``crop`` and ``networks`` stages (for benchmarks).
     """
 
     def __init__(
         self,
         weights: Weights,
         config: TrackerConfig | None = None,
-        device: str | torch.device = "cpu",
-        backend: str = "torch",
+        device: str = "cpu",
+        backend: str | Backend = "torch",
         num_threads: int | None = None,
         **overrides: Any,
     ) -> None:
@@ -139,35 +82,20 @@ class PartTracker:
             missing = [p for p in parts if p not in PART_PRIORS]
             if missing:
                 raise ConfigError(f"method {config.method!r} has no prior for parts {missing}")
-        dev = torch_device(device)
+        if isinstance(backend, str):
+            if backend not in ("torch", "onnxruntime"):
+                raise ValueError(f"backend must be 'torch' or 'onnxruntime', got {backend!r}")
+            backend = make_backend(weights, backend, num_threads, torch_device(device))
         self.config = config
+        self.model_config = weights.config
         self.parts = parts
-        self.cfg = weights.config
-        self.device = dev
-        self.detector = weights.detector.eval().to(dev)
-        self.tracker = weights.tracker.eval().to(dev)
-        # network backend (parttrack.runtime.backend): "torch" runs the modules above, "onnxruntime"
-        # runs sessions exported from the same weights (cached by their hash)
         self.backend = backend
-        self._ort = None
-        if backend == "onnxruntime":
-            from parttrack.runtime.backend import OrtBackend
-
-            self._ort = OrtBackend.from_weights(weights, num_threads, str(dev))
-        elif backend != "torch":
-            raise ValueError(f"backend must be 'torch' or 'onnxruntime', got {backend!r}")
-        elif num_threads is not None:
-            torch.set_num_threads(num_threads)
-        S, n = self.cfg.search_size, self.cfg.map_size
+        self.timings: dict[str, float] = {"crop": 0.0, "networks": 0.0}
+        S, T, n = self.model_config.search_size, self.model_config.template_size, self.model_config.map_size
         self._search = np.empty((1, 3, S, S), np.float32)  # reused every frame
-        self._template = np.empty((1, 3, self.cfg.template_size, self.cfg.template_size), np.float32)
-        self._hann = np.outer(np.hanning(n + 1)[:n], np.hanning(n + 1)[:n]).astype(np.float32)
-        self._template_feat: torch.Tensor | None = None
-        self._box: BoxXYWH | None = None
-        self._velocity = np.zeros(2)  # image px / frame (motion_lr > 0)
-        self._lost_frames = 0
-        self._frame = -1
-        self._since_update = 0
+        self._template = np.empty((1, 3, T, T), np.float32)
+        self._hann = hann_window(n)
+        self.reset()
 
     @classmethod
     def from_weights(
@@ -176,31 +104,16 @@ class PartTracker:
         """Load a weights file (None = the shipped weights) and build a tracker."""
         return cls(load_weights(path), config, device, **kw)
 
-    # --- the network call (one place: an onnxruntime backend can replace it) -------------
-    def _encode_template(self, template_batch: np.ndarray) -> torch.Tensor:
-        if self._ort is not None:
-            return self._ort.encode_template(template_batch)
-        with torch.inference_mode():
-            return self.tracker.encode_template(torch.from_numpy(template_batch).to(self.device))
-
-    def _run_networks(self, search_batch: np.ndarray) -> dict[str, np.ndarray]:
-        """Both models on search crops ``(B, 3, S, S)`` float32 BGR [0, 1] against the template
-        held since :meth:`initialize`. Returns the models' output dicts merged, as numpy with
-        the batch dimension ([0056]-[0058])."""
-        assert self._template_feat is not None
-        if self._ort is not None:
-            from parttrack.runtime.backend import MODEL_OUTPUTS
-
-            feat = np.broadcast_to(self._template_feat, (search_batch.shape[0], *self._template_feat.shape[1:]))
-            return self._ort.run(feat, search_batch, MODEL_OUTPUTS)
-        x = torch.from_numpy(search_batch).to(self.device)
-        with torch.inference_mode():
-            out = dict(self.detector(x))
-            feat = self._template_feat.expand(x.shape[0], -1, -1, -1)
-            out.update(self.tracker.track(feat, x))
-        return {k: v.float().cpu().numpy() for k, v in out.items()}
-
     # --- public API -----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the subject (template, box, motion): :meth:`initialize` must come next."""
+        self._template_feat: np.ndarray | None = None
+        self._box: BoxXYWH | None = None
+        self._velocity = np.zeros(2)  # image px / frame (motion_lr > 0)
+        self._lost_frames = 0
+        self._frame = -1
+        self._since_update = 0
+
     @property
     def box(self) -> BoxXYWH | None:
         """The subject box the next search is centred on (image pixels), or None before
@@ -209,6 +122,7 @@ class PartTracker:
 
     @property
     def lost(self) -> bool:
+        """True while the subject is lost (score below the thresholds)."""
         return self._lost_frames > 0
 
     def initialize(
@@ -224,16 +138,15 @@ class PartTracker:
         """
         _check_frame(frame)
         box = check_box(box, "box")
+        self.reset()
         self._box = box
-        self._velocity = np.zeros(2)
-        self._lost_frames = 0
-        self._since_update = 0
         self._frame = frame_index
         self._set_template(frame, box, rate=1.0)
-        window = CropWindow.around(box, self.cfg.search_size, self.cfg.search_factor, self.cfg.context)
-        crop, maps = self._maps(frame, window)
+        m = self.model_config
+        window = CropWindow.around(box, m.search_size, m.search_factor, m.context)
+        maps = self._maps(frame, window)
         keep = self.config.keep_maps if keep_maps is None else keep_maps
-        return self._result(frame_index, box, 1.0, window, crop, maps, keep)
+        return self._result(frame_index, box, 1.0, maps, keep)
 
     def track(
         self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None
@@ -243,6 +156,9 @@ class PartTracker:
         Args:
             frame_index: index recorded in the result (default: previous + 1).
             keep_maps: override ``config.keep_maps`` for this frame.
+
+        Raises:
+            RuntimeError: before :meth:`initialize` (or after :meth:`reset`).
         """
         if self._box is None or self._template_feat is None:
             raise RuntimeError("call initialize(frame, box) before track(frame)")
@@ -250,15 +166,22 @@ class PartTracker:
         self._frame = self._frame + 1 if frame_index is None else frame_index
         keep = self.config.keep_maps if keep_maps is None else keep_maps
         H, W = frame.shape[:2]
-        window = self._search_window(W, H)
-        crop, maps = self._maps(frame, window)
-        box, score, lr = self._locate(maps, window)
         c = self.config
+        maps = self._maps(frame, self._search_window(W, H))
+        found = locate_subject(
+            maps.subject_heatmap[0], maps.subject_size, maps.subject_offset, maps.window,
+            self.model_config.stride, (self._box[2], self._box[3]),
+            None if self._lost_frames else self._hann, c.window_influence, c.scale_penalty, c.size_lr,
+        )
+        box, score, lr = found.box, found.score, found.size_rate
         threshold = c.redetect_threshold if self._lost_frames else c.lost_threshold
         if score < threshold:
             self._lost_frames += 1
             self._velocity[:] = 0.0
-            return self._lost_result(score, window, crop, maps, keep)
+            return TrackResult(
+                self._frame, None, float(score), True, dict.fromkeys(self.parts),
+                dict.fromkeys(self.parts, "subject lost"), maps if keep else None,
+            )
         self._lost_frames = 0
         cx = min(max(box[0] + box[2] / 2.0, 0.0), float(W))
         cy = min(max(box[1] + box[3] / 2.0, 0.0), float(H))
@@ -270,13 +193,14 @@ class PartTracker:
         h = max(ph * (1 - lr) + box[3] * lr, c.min_size)
         self._box = (cx - w / 2.0, cy - h / 2.0, w, h)
         self._maybe_update_template(frame, score)
-        return self._result(self._frame, self._box, score, window, crop, maps, keep)
+        return self._result(self._frame, self._box, score, maps, keep)
 
     # --- steps ----------------------------------------------------------------------------
     def _set_template(self, frame: np.ndarray, box: BoxXYWH, rate: float) -> None:
-        window = CropWindow.around(box, self.cfg.template_size, 1.0, self.cfg.context)
+        m = self.model_config
+        window = CropWindow.around(box, m.template_size, 1.0, m.context)
         np.multiply(window.warp(frame).transpose(2, 0, 1), np.float32(1 / 255), out=self._template[0])
-        feat = self._encode_template(self._template)
+        feat = self.backend.encode_template(self._template)
         if self._template_feat is None or rate >= 1.0:
             self._template_feat = feat
         else:
@@ -294,91 +218,41 @@ class PartTracker:
     def _search_window(self, W: int, H: int) -> CropWindow:
         """Search crop around the last box; while lost it widens by ``lost_growth`` per lost
         frame, up to a crop of the whole frame."""
-        cfg = self.cfg
-        factor = cfg.search_factor * self.config.lost_growth ** min(self._lost_frames, 100)  # no overflow
+        m = self.model_config
+        factor = m.search_factor * self.config.lost_growth ** min(self._lost_frames, 100)  # no overflow
         x, y, w, h = self._box
         vx, vy = self._velocity  # zero unless the motion model is on
-        window = CropWindow.around((x + vx, y + vy, w, h), cfg.search_size, factor, cfg.context)
+        window = CropWindow.around((x + vx, y + vy, w, h), m.search_size, factor, m.context)
         full = float(max(W, H))
         if self._lost_frames and window.side >= full:
-            return CropWindow(W / 2.0, H / 2.0, full, cfg.search_size)
+            return CropWindow(W / 2.0, H / 2.0, full, m.search_size)
         return window
 
-    def _maps(self, frame: np.ndarray, window: CropWindow) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _maps(self, frame: np.ndarray, window: CropWindow) -> TrackMaps:
+        """The search crop of ``window`` through the backend: this frame's maps."""
+        t0 = time.perf_counter()
         crop = window.warp(frame)  # one cv2.warpAffine, padded with the frame's mean colour
         np.multiply(crop.transpose(2, 0, 1), np.float32(1 / 255), out=self._search[0])
-        out = self._run_networks(self._search)
-        return crop, {k: v[0] for k, v in out.items()}
+        t1 = time.perf_counter()
+        out = self.backend.run(self._template_feat, self._search, MAP_OUTPUTS)
+        self.timings = {"crop": t1 - t0, "networks": time.perf_counter() - t1}
+        arrays = {k: v[0] for k, v in out.items()}
+        m = self.model_config
+        return TrackMaps(search=crop, window=window, parts=m.parts, stride=m.stride, **arrays)
 
-    def _locate(self, maps: dict[str, np.ndarray], window: CropWindow) -> tuple[BoxXYWH, float, float]:
-        """Subject box (image px), raw score and size-update rate from the subject maps."""
-        c, stride = self.config, self.cfg.stride
-        heat = maps["subject_heatmap"][0]
-        pw, ph = self._box[2], self._box[3]
-        # candidate sizes in image pixels at every element
-        ws = np.maximum(maps["subject_size"][0] * stride / window.scale, 1e-3)
-        hs = np.maximum(maps["subject_size"][1] * stride / window.scale, 1e-3)
-        s_c = _change(_sz(ws, hs) / _sz(pw, ph))
-        r_c = _change((pw / ph) / (ws / hs))
-        penalty = np.exp(-(r_c * s_c - 1.0) * c.scale_penalty)
-        pscore = heat * penalty
-        if self._lost_frames == 0 and c.window_influence > 0:
-            pscore = pscore * (1 - c.window_influence) + self._hann * c.window_influence
-        y, x = np.unravel_index(int(np.argmax(pscore)), pscore.shape)
-        score = float(heat[y, x])
-        off = maps["subject_offset"][:, y, x]
-        cx, cy = window.to_image(np.array([x + off[0], y + off[1]]) * stride)
-        w, h = float(ws[y, x]), float(hs[y, x])
-        lr = float(penalty[y, x] * score * c.size_lr)
-        return (float(cx) - w / 2, float(cy) - h / 2, w, h), score, min(lr, 1.0)
-
-    def _result(
-        self,
-        index: int,
-        box: BoxXYWH,
-        score: float,
-        window: CropWindow,
-        crop: np.ndarray,
-        maps: dict[str, np.ndarray],
-        keep: bool,
-    ) -> TrackResult:
-        stride = self.cfg.stride
-        cb = window.box_to_crop(box)
-        box_map = (cb[0] / stride, cb[1] / stride, cb[2] / stride, cb[3] / stride)
+    def _result(self, index: int, box: BoxXYWH, score: float, maps: TrackMaps, keep: bool) -> TrackResult:
         parts: dict[str, PartResult | None] = {}
         reasons: dict[str, str] = {}
         thr = self.config.part_threshold
+        m = self.model_config
         for name in self.parts:
-            d = decode_part(self.config.method, maps, self.cfg.parts.index(name), name, box_map)
+            d = decode_in_image(self.config.method, maps, m.parts.index(name), name, box, maps.window, m.stride)
             if d.score < thr:
                 parts[name] = None
                 reasons[name] = f"score {d.score:.2f} < {thr:.2f}"
                 continue
-            px, py = window.to_image(np.array(d.point) * stride)
-            pbox = None if d.box is None else window.box_to_image(tuple(v * stride for v in d.box))
-            parts[name] = PartResult((float(px), float(py)), pbox, d.score)
-        return TrackResult(
-            index, box, float(score), False, parts, reasons, self._keep(window, crop, maps) if keep else None
-        )
-
-    def _lost_result(
-        self, score: float, window: CropWindow, crop: np.ndarray, maps: dict[str, np.ndarray], keep: bool
-    ) -> TrackResult:
-        return TrackResult(
-            self._frame,
-            None,
-            float(score),
-            True,
-            {p: None for p in self.parts},
-            {p: "subject lost" for p in self.parts},
-            self._keep(window, crop, maps) if keep else None,
-        )
-
-    def _keep(self, window: CropWindow, crop: np.ndarray, maps: dict[str, np.ndarray]) -> dict[str, Any]:
-        kept: dict[str, Any] = {"search": crop, "window": window, "parts": self.cfg.parts, "stride": self.cfg.stride}
-        kept.update(maps)
-        kept["product"] = maps["part_heatmap"] * maps["part_region"]
-        return kept
+            parts[name] = PartResult(d.point, d.box, d.score)
+        return TrackResult(index, box, float(score), False, parts, reasons, maps if keep else None)
 
 
 def _check_frame(frame: np.ndarray) -> None:

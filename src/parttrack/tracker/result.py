@@ -5,7 +5,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
+
+
+@dataclass(frozen=True)
+class TrackMaps:
+    """One frame's maps, kept for pictures and evaluation (``keep_maps=True``).
+
+    All maps are of the search crop, without batch dimension, ``h = w = search_size / stride``
+    elements; element ``(x, y)`` sits at crop pixel ``(x, y) * stride`` ([0041], [0060]).
+
+    Attributes:
+        search: the search crop ``(S, S, 3)`` uint8 BGR.
+        window: where the crop lies in the image (:class:`~parttrack.crop.CropWindow`).
+        parts: every part of the weights, in channel order.
+        stride: crop pixels per map element (the size ratio inside the crop).
+        part_heatmap: part likelihood (detector, [0056]) ``(K, h, w)``.
+        part_size, part_offset: ``(2K, h, w)`` map elements.
+        subject_heatmap: subject likelihood ``(1, h, w)``; subject_size / subject_offset
+            ``(2, h, w)``.
+        part_region: part region (tracker, [0058]) ``(K, h, w)``.
+        product: element product of likelihood and region ([0059]) ``(K, h, w)``.
+    """
+
+    search: np.ndarray
+    window: CropWindow
+    parts: tuple[str, ...]
+    stride: int
+    part_heatmap: np.ndarray
+    part_size: np.ndarray
+    part_offset: np.ndarray
+    subject_heatmap: np.ndarray
+    subject_size: np.ndarray
+    subject_offset: np.ndarray
+    part_region: np.ndarray
+    product: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -34,8 +71,8 @@ class TrackResult:
         lost: True when the subject score fell below the threshold.
         parts: part name -> PartResult, or None when the part is not found/visible.
         reasons: part name -> why it is None (e.g. "score 0.02 < 0.10", "subject lost").
-        maps: optional maps of this frame for pictures (search crop, likelihood, region,
-            product), filled when the tracker is asked to keep them.
+        maps: this frame's :class:`TrackMaps` (search crop, likelihood, region, product),
+            filled when the tracker is asked to keep them, else None.
     """
 
     frame: int
@@ -44,7 +81,7 @@ class TrackResult:
     lost: bool
     parts: dict[str, PartResult | None] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
-    maps: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    maps: TrackMaps | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The JSONL record of ``parttrack track`` (pixel coordinates of the original frame)."""

@@ -30,7 +30,14 @@ import cv2
 import numpy as np
 
 from parttrack.crop import CropWindow, context_side
-from parttrack.data.types import BoxXYWH, FrameAnnotation, PartBox, Sequence, Subject, box_center
+from parttrack.data.types import (
+    AnnotatedSequence,
+    BoxXYWH,
+    FrameAnnotation,
+    PartBox,
+    Subject,
+    box_center,
+)
 from parttrack.maps import correct_answer_map, gaussian_map, round_half_up
 from parttrack.models.config import ModelConfig
 
@@ -110,7 +117,7 @@ class Source:
 
     name: str
     kind: str
-    sequence: Sequence
+    sequence: AnnotatedSequence
     frames: Mapping[int, np.ndarray]
     tracks: dict[int, list[int]] = field(init=False)  # subject id -> its frames, in order
 
@@ -128,7 +135,7 @@ class Source:
         return None if fa is None else fa.get(subject_id)
 
 
-def scale_sequence(seq: Sequence, s: float) -> Sequence:
+def scale_sequence(seq: AnnotatedSequence, s: float) -> AnnotatedSequence:
     """The same annotations for frames resized by ``s`` (boxes and parts times ``s``)."""
 
     def sb(b: BoxXYWH) -> BoxXYWH:
@@ -146,7 +153,7 @@ def scale_sequence(seq: Sequence, s: float) -> Sequence:
     }
     i = seq.info
     info = type(i)(i.name, round(i.width * s), round(i.height * s), i.fps, i.num_frames, i.source, i.part_names)
-    return Sequence(info, frames, seq.subject_id)
+    return AnnotatedSequence(info, frames, seq.subject_id)
 
 
 def crop_image(frame: np.ndarray, window: CropWindow, flip: bool) -> np.ndarray:

@@ -1,0 +1,69 @@
+"""Every knob of :class:`~parttrack.tracker.part_tracker.PartTracker`, as one frozen record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parttrack.tracker.decoders import METHODS
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Every knob of :class:`PartTracker` (YAML-loadable with ``parttrack.config.load_yaml``).
+
+    Attributes:
+        method: part decoder, one of ``parttrack.tracker.decoders.METHODS`` ("product" = the
+            patent).
+        parts: parts to report (None = all parts of the weights, [0062]).
+        keep_maps: store each frame's maps in ``TrackResult.maps``.
+        part_threshold: a part whose decoder score is below this is reported as None.
+        lost_threshold: subject score below this marks the subject lost.
+        redetect_threshold: a lost subject is found again at a score at or above this.
+        window_influence: weight of the cosine (Hann) window on the subject heatmap, 0-1.
+        scale_penalty: ``k`` of the size/aspect change penalty ``exp(-k (r s - 1))``.
+        size_lr: rate of the smoothed size update (times penalty x score).
+        lost_growth: search window growth per lost frame (up to a whole-frame crop).
+        motion_lr: rate of the constant-velocity estimate (EMA of the centre displacement,
+            image px/frame); the next search crop, and so its cosine window, is centred on the
+            predicted position. 0 = no motion model. Separates look-alikes that cross.
+        min_size: smallest subject width/height, image pixels.
+        template_update_threshold: refresh the template on frames at or above this subject
+            score (None = never, the default).
+        template_update_interval: frames between template refreshes.
+        template_update_rate: blend weight of the new template features, 0-1.
+    """
+
+    method: str = "product"
+    parts: tuple[str, ...] | None = None
+    keep_maps: bool = False
+    part_threshold: float = 0.1
+    lost_threshold: float = 0.2
+    redetect_threshold: float = 0.4
+    window_influence: float = 0.3
+    scale_penalty: float = 0.1
+    size_lr: float = 0.4
+    lost_growth: float = 1.5
+    motion_lr: float = 0.3
+    min_size: float = 4.0
+    template_update_threshold: float | None = None
+    template_update_interval: int = 10
+    template_update_rate: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        for name in ("part_threshold", "lost_threshold", "redetect_threshold", "window_influence",
+                     "template_update_rate", "motion_lr"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {v}")
+        if self.redetect_threshold < self.lost_threshold:
+            raise ValueError("redetect_threshold must be >= lost_threshold")
+        if self.lost_growth < 1.0:
+            raise ValueError(f"lost_growth must be >= 1, got {self.lost_growth}")
+        if self.scale_penalty < 0 or self.size_lr < 0 or self.min_size <= 0:
+            raise ValueError("scale_penalty and size_lr must be >= 0 and min_size > 0")
+        if self.template_update_interval < 1:
+            raise ValueError(f"template_update_interval must be >= 1, got {self.template_update_interval}")
+        if self.parts is not None and not self.parts:
+            raise ValueError("parts must be None (all) or a non-empty list")
