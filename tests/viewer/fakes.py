@@ -1,0 +1,50 @@
+"""A stand-in tracker for API tests: instant, and able to block or crash on a given frame."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+
+class FakeResult(SimpleNamespace):
+    """The parts of a TrackResult the viewer reads."""
+
+    def to_json(self) -> dict[str, Any]:
+        head = self.parts["head"]
+        return {"frame": self.frame, "box": list(self.box), "score": self.score, "lost": False,
+                "parts": {"head": {"point": list(head.point), "box": None, "score": head.score}}}
+
+
+def fake_maps() -> dict[str, Any]:
+    heat = np.zeros((1, 8, 8), np.float32)
+    heat[0, 3, 4] = 1.0
+    return {"search": np.zeros((64, 64, 3), np.uint8), "parts": ("head",), "stride": 8,
+            "part_heatmap": heat, "part_region": heat, "product": heat}
+
+
+class FakeTracker:
+    """Follows a fixed box; ``gate`` (an Event) holds every frame after the first until set;
+    ``fail_at`` raises RuntimeError on that frame index."""
+
+    def __init__(self, gate: threading.Event | None = None, fail_at: int | None = None) -> None:
+        self.gate, self.fail_at, self.box = gate, fail_at, None
+
+    def _result(self, index: int, keep_maps: bool | None) -> FakeResult:
+        x, y, w, h = self.box
+        head = SimpleNamespace(point=(x + w / 2, y + h / 10), box=None, score=0.9)
+        return FakeResult(frame=index, box=self.box, score=0.8, lost=False, parts={"head": head},
+                          reasons={}, maps=fake_maps() if keep_maps else None)
+
+    def initialize(self, frame: np.ndarray, box: Any, frame_index: int = 0, keep_maps: bool | None = None) -> FakeResult:
+        self.box = tuple(float(v) for v in box)
+        return self._result(frame_index, keep_maps)
+
+    def track(self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None) -> FakeResult:
+        if self.gate is not None:
+            self.gate.wait(10)
+        if frame_index == self.fail_at:
+            raise RuntimeError(f"boom at frame {frame_index}")
+        return self._result(frame_index, keep_maps)
