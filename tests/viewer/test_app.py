@@ -228,7 +228,7 @@ def test_live_mode_tracks_a_video_file_played_as_a_stream(client: TestClient) ->
 def test_live_mode_refuses_a_second_session_and_bad_sources(library: tuple[Path, Clip], tmp_path: Path) -> None:
     gate = threading.Event()
     with _client(library[0], tmp_path / "work", lambda: FakeTracker(gate=gate)) as c:
-        sid = c.post("/api/live", json={"source": "clip.mp4", "point": [50, 130]}).json()["id"]
+        sid = c.post("/api/live", json={"source": "clip.mp4", "box": [40, 100, 30, 80]}).json()["id"]
         r = c.post("/api/live", json={"source": "sub/other.mp4"})
         assert r.status_code == 409 and sid in r.json()["detail"]
         assert c.post(f"/api/live/{sid}/subject", json={}).status_code == 422

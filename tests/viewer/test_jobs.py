@@ -78,3 +78,16 @@ def test_map_strip_draws_four_titled_tiles() -> None:
 def test_serve_rejects_bad_options(kw: dict, words: str) -> None:
     with pytest.raises(UsageError, match=words):
         serve_cmd(videos=".", **kw)
+
+
+def test_serve_cmd_builds_a_typer_command_with_its_options() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    app = typer.Typer()
+    app.command("serve")(serve_cmd)
+    app.command("other")(lambda: None)  # two commands: "serve" is a subcommand, as in parttrack
+    r = CliRunner().invoke(app, ["serve", "--help"])
+    assert r.exit_code == 0
+    for option in ("--videos", "--host", "--port", "--work", "--max-upload-mb"):
+        assert option in r.output
