@@ -126,6 +126,9 @@ def summarise(records: list[dict]) -> dict[str, dict]:
             case["windows"][w] = add_counts(case["windows"].get(w, {}), c)
     for name, case in out.items():
         case["windows"] = {w: {"counts": c, **rates(c)} for w, c in case["windows"].items()}
+        after = [r["counts"]["after"] for r in records if r["case"] == name and "after" in r["counts"]]
+        if after and case["kind"] != "camera":  # subjects whose track another person took
+            case["taken_after"] = sum(2 * c["hijack"] >= c["present"] > 0 for c in after)
         st = [r["steadiness"] for r in records if r["case"] == name and r.get("steadiness")]
         if st:
             vals = {k: [s[k] for s in st if s[k] is not None] for k in st[0]}
@@ -153,17 +156,22 @@ def tables(summary: dict[str, dict], method: str) -> str:
                   "| case | window | subj | frames | hit % | hijack % | miss % | no point % | false absent % "
                   "| absent recall % | absent precision % | absent: other's head % |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        notes: list[str] = []
         for name, c in cases.items():
             for w, r in c["windows"].items():
                 lines.append(
                     f"| {name} | {w} | {c['subjects']} | {r['counts']['frames']} | {_f(r['hit'])} | "
                     f"{_f(r['hijack'])} | {_f(r['miss'])} | {_f(r['none'])} | {_f(r['false_absent'])} | "
                     f"{_f(r['absent_recall'])} | {_f(r['absent_precision'])} | {_f(r['absent_hijack'])} |")
+            if "taken_after" in c:
+                notes.append(f"{name}: head point on another person in >= 50 % of the after frames for "
+                             f"{c['taken_after']} of {c['subjects']} subjects")
             if "steadiness" in c:
                 s = c["steadiness"]
-                lines.append(f"\n{name}: head point step median {_f(s['step_median'])} px (median over subjects), "
-                             f"max {_f(s['step_max'])} px; spread max {_f(s['point_spread'])} px; "
+                notes.append(f"{name}: head point step median {_f(s['step_median'])} px (median over "
+                             f"subjects), max {_f(s['step_max'])} px; spread max {_f(s['point_spread'])} px; "
                              f"box drift max {_f(s['box_drift'])} px")
+        lines += [""] + [f"- {n}" for n in notes] if notes else []
     return "\n".join(lines)
 
 
