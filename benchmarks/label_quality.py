@@ -13,12 +13,14 @@ Writes ``docs/images/teacher_towncentre.png`` and ``docs/images/teacher_tud.png`
 Markdown table (and JSON with ``--json``).
 
     python benchmarks/label_quality.py [--every 3] [--max-frames N] [--threads 1] [--json OUT]
+                                       [--cache DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import platform
 import time
 from pathlib import Path
@@ -56,20 +58,30 @@ def truth(gt: AnnotatedSequence, k: int, tud: bool) -> tuple[list, list]:
     return heads, [s.box for s in subs]
 
 
-def evaluate(name: str, video: Path, gt: AnnotatedSequence, net: MoveNet, frames: list[int], tud: bool) -> tuple[dict, dict]:
-    """Run the teacher on ``frames`` of ``video`` and score the three label kinds."""
+def evaluate(
+    name: str, video: Path, gt: AnnotatedSequence, net: MoveNet, frames: list[int], tud: bool, cache: Path | None = None
+) -> tuple[dict, dict]:
+    """Run the teacher on ``frames`` of ``video`` and score the three label kinds (the teacher's
+    people are read from / written to ``cache`` when given: rescoring costs no teacher run)."""
     t0 = time.perf_counter()
     images = read_frames(video, frames)
     t_read = time.perf_counter() - t0
-    full, boxed_people = {}, {}
-    t0 = time.perf_counter()
-    for k in frames:
-        full[k] = net.detect(images[k])
-    t_full = time.perf_counter() - t0
-    for k in frames:
-        given = np.array([[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in (s.box for s in gt.frames[k].subjects)])
-        boxed_people[k] = refine(net, images[k], full[k], given.reshape(-1, 4))
-    t_boxes = time.perf_counter() - t0 - t_full
+    cached = cache / f"{name.replace(' ', '_')}_{frames[0]}_{frames[-1]}_{len(frames)}.pkl" if cache else None
+    if cached is not None and cached.is_file():
+        full, boxed_people, t_full, t_boxes = pickle.loads(cached.read_bytes())
+    else:
+        full, boxed_people = {}, {}
+        t0 = time.perf_counter()
+        for k in frames:
+            full[k] = net.detect(images[k])
+        t_full = time.perf_counter() - t0
+        for k in frames:
+            given = np.array([[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in (s.box for s in gt.frames[k].subjects)])
+            boxed_people[k] = refine(net, images[k], full[k], given.reshape(-1, 4))
+        t_boxes = time.perf_counter() - t0 - t_full
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(pickle.dumps((full, boxed_people, t_full, t_boxes)))
     h, w = images[frames[0]].shape[:2]
     info = SequenceInfo(name, w, h, gt.info.fps, gt.info.num_frames, str(video), PART_NAMES)
     teacher = {k: [c for i in range(len(p)) if (c := _head_centre(p, i))] for k, p in full.items()}
@@ -131,6 +143,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--no-pictures", action="store_true")
+    ap.add_argument("--cache", type=Path, default=None, help="folder caching the teacher's people per clip")
     args = ap.parse_args()
     net = MoveNet(MODEL, threads=args.threads)
     results = []
@@ -139,7 +152,7 @@ def main() -> None:
         d = DATA / folder
         gt = read_mot(d / "gt.txt", video=d / f"{tud_name}.mp4")
         frames = cut(list(range(gt.info.num_frames)))
-        res, keep = evaluate(tud_name, d / f"{tud_name}.mp4", gt, net, frames, tud=True)
+        res, keep = evaluate(tud_name, d / f"{tud_name}.mp4", gt, net, frames, True, args.cache)
         results.append(res)
         print(json.dumps(res), flush=True)
         if tud_name == "TUD-Stadtmitte" and not args.no_pictures:
@@ -149,7 +162,7 @@ def main() -> None:
         gt = read_towncentre(DATA / "towncentre" / f"{clip}_gt.csv")
         annotated = sorted(gt.frames)
         frames = cut(annotated[:: args.every])
-        res, keep = evaluate(f"Town Centre {clip}", DATA / "towncentre" / f"{clip}.mp4", gt, net, frames, tud=False)
+        res, keep = evaluate(f"Town Centre {clip}", DATA / "towncentre" / f"{clip}.mp4", gt, net, frames, False, args.cache)
         results.append(res)
         print(json.dumps(res), flush=True)
         if clip == "clip_f0435_n96" and not args.no_pictures:

@@ -64,7 +64,7 @@ def test_free_mode_links_and_writes_confidence(clip: Path, teacher: Path, tmp_pa
 def test_boxes_mode_keeps_given_ids(clip: Path, teacher: Path, tmp_path: Path):
     gt = tmp_path / "gt.txt"
     rows = [f"{f},{i},{x},{y},{w},{h},1,-1,-1,-1" for f in range(1, 9)
-            for i, (x, y, w, h) in ((7, (58, 38, 44, 164)), (9, (178, 48, 44, 164)), (3, (250, 20, 60, 210)))]
+            for i, (x, y, w, h) in ((7, (58, 38, 44, 164)), (9, (178, 48, 44, 164)), (3, (315, 20, 60, 210)))]
     gt.write_text("\n".join(rows) + "\n")
     out = tmp_path / "labels.jsonl"
     s = label_video(clip, teacher, out, boxes=gt, tile="none", end=3, progress=False)
@@ -73,6 +73,7 @@ def test_boxes_mode_keeps_given_ids(clip: Path, teacher: Path, tmp_path: Path):
     assert sorted(seq.frames) == [0, 1, 2, 3]
     subs = {x.id: x for x in seq.frames[2].subjects}
     assert subs[7].box == (58, 38, 44, 164) and set(subs[7].parts) == {"head", "eye"}
+    # box 3, at the frame edge, fits no teacher person even in its second look: no parts
     assert subs[3].parts == {} and subs[3].confidence is None
 
 
@@ -127,3 +128,14 @@ def test_cli_label(clip: Path, teacher: Path, tmp_path: Path):
     r = CliRunner().invoke(app, ["label", str(clip), "--teacher", str(teacher), "--out", str(out), "--tile", "none"])
     assert r.exit_code == 0, r.output
     assert "labelled 8 frames" in r.output and "2 identities" in r.output and out.is_file()
+
+
+def test_fits_top_and_pairing_prefers_a_fitting_head():
+    from parttrack.teacher.label import fits_top
+
+    assert fits_top(np.array([[5, 2], [5, 50], [np.nan, np.nan]]), np.array([[0, 0, 10, 100]])).tolist() == [[True, False, False]]
+    given = np.array([[0, 0, 10, 100]], float)
+    found = np.array([[0, 0, 10, 30], [-20, -5, 30, 120]], float)  # IoU 0.3 without head; 0.16 with a head on top
+    heads = np.array([[np.nan, np.nan], [5, 5]])
+    assert pair_boxes(given, found, heads) == [(0, 1)]
+    assert pair_boxes(given, found) == [(0, 0)]

@@ -126,14 +126,45 @@ def free_labels(
     return AnnotatedSequence(_with_parts(info), frames)
 
 
-def pair_boxes(given: np.ndarray, found: np.ndarray, min_iou: float = 0.3) -> list[tuple[int, int]]:
-    """Pair given body boxes ``(G, 4)`` with teacher boxes ``(N, 4)`` (xyxy): Hungarian on IoU,
-    pairs below ``min_iou`` dropped. Returns ``(given index, teacher index)`` pairs."""
+def head_points(people: People, params: HeadParams = HeadParams()) -> np.ndarray:
+    """``(N, 2)`` head point of each person (NaN where the keypoints give no head)."""
+    out = np.full((len(people), 2), np.nan)
+    for i in range(len(people)):
+        head = head_from_keypoints(people.keypoints[i], people.boxes[i], params)
+        if head is not None:
+            out[i] = head.point
+    return out
+
+
+def fits_top(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """``(G, N)`` bool: point ``n`` ``(N, 2)`` lies in the top of body box ``g`` ``(G, 4)`` xyxy
+    (inside it horizontally, between 10 % of its height above it and 30 % below its top)."""
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)[:, None, :]
+    p = np.asarray(points, np.float64).reshape(-1, 2)[None, :, :]
+    h = b[..., 3] - b[..., 1]
+    with np.errstate(invalid="ignore"):
+        return ((p[..., 0] >= b[..., 0]) & (p[..., 0] <= b[..., 2])
+                & (p[..., 1] >= b[..., 1] - 0.1 * h) & (p[..., 1] <= b[..., 1] + 0.3 * h))
+
+
+def pair_boxes(
+    given: np.ndarray, found: np.ndarray, heads: np.ndarray | None = None, min_iou: float = 0.3
+) -> list[tuple[int, int]]:
+    """Pair given body boxes ``(G, 4)`` with teacher people (boxes ``(N, 4)``, xyxy; head points
+    ``(N, 2)`` or None): Hungarian on IoU + 0.5 when the head sits at the top of the given box
+    (:func:`fits_top`). A pair needs IoU >= ``min_iou``, or IoU >= 0.1 and a fitting head.
+
+    Returns:
+        ``(given index, teacher index)`` pairs.
+    """
     iou = box_iou(given, found)
     if iou.size == 0:
         return []
-    rows, cols = linear_sum_assignment(-iou)
-    return [(int(g), int(n)) for g, n in zip(rows, cols, strict=True) if iou[g, n] >= min_iou]
+    fit = np.zeros(iou.shape, bool) if heads is None else fits_top(heads, given)
+    ok = (iou >= min_iou) | (fit & (iou >= 0.1))
+    affinity = np.where(ok, iou + 0.5 * fit, -1e3)
+    rows, cols = linear_sum_assignment(-affinity)
+    return [(int(g), int(n)) for g, n in zip(rows, cols, strict=True) if ok[g, n]]
 
 
 def box_labels(
@@ -150,15 +181,14 @@ def box_labels(
             continue
         p = _valid(dets[k])
         given = np.array([[s.box[0], s.box[1], s.box[0] + s.box[2], s.box[1] + s.box[3]] for s in fa.subjects]).reshape(-1, 4)
-        match = dict(pair_boxes(given, p.boxes, min_iou))
+        match = dict(pair_boxes(given, p.boxes, head_points(p, head_params), min_iou))
         subs = []
         for g, s in enumerate(fa.subjects):
             parts = {} if g not in match else person_parts(p.keypoints[match[g]], p.boxes[match[g]], head_params)
             if parts and not head_fits(parts["head"].box, s.box):  # not this person's head
                 parts = {}
             if parts:
-                i = match[g]
-                subs.append(Subject(s.id, s.box, s.visibility, parts, round(float(p.scores[i]), 4)))
+                subs.append(Subject(s.id, s.box, s.visibility, parts, round(float(p.scores[match[g]]), 4)))
             else:
                 subs.append(Subject(s.id, s.box, s.visibility, {}))
         frames[k] = FrameAnnotation(k, tuple(subs))
@@ -177,25 +207,23 @@ def _with_parts(info: SequenceInfo) -> SequenceInfo:
 
 
 def refine(net: MoveNet, image: np.ndarray, people: People, given: np.ndarray, min_iou: float = 0.3) -> People:
-    """Add, for each given box ``(G, 4)`` xyxy that no person fits (IoU < ``min_iou``), the best
-    fitting person of a second teacher call on a crop around it (:func:`detect_region`)."""
+    """Second looks for given boxes ``(G, 4)`` xyxy: each one left unpaired by
+    :func:`pair_boxes` (often a person half hidden behind another) gets a teacher call on a
+    crop around it (:func:`detect_region`); the crop's person that pairs best with it, and is
+    not someone the full pass already has (IoU >= 0.5), is added."""
     extra: list[People] = []
     h, w = image.shape[:2]
-    iou = box_iou(given, people.boxes)
+    paired = {g for g, _ in pair_boxes(given, people.boxes, head_points(people), min_iou)}
     for g in range(len(given)):
-        if iou.shape[1] and iou[g].max() >= min_iou:
-            continue
-        rect = focus_rect(given[g], w, h)
+        rect = None if g in paired else focus_rect(given[g], w, h)
         if rect is None:
             continue
         found = detect_region(net, image, rect)
-        if len(found) and len(people):  # not someone the full pass has (an occluder)
+        if len(found) and len(people):
             found = found.take(np.flatnonzero(box_iou(found.boxes, people.boxes).max(axis=1) < 0.5))
-        if len(found):
-            fit = box_iou(given[g : g + 1], found.boxes)[0]
-            best = int(np.argmax(fit))
-            if fit[best] >= min_iou:
-                extra.append(found.take([best]))
+        best = pair_boxes(given[g : g + 1], found.boxes, head_points(found), min_iou) if len(found) else []
+        if best:
+            extra.append(found.take([best[0][1]]))
     if not extra:
         return people
     return People(
