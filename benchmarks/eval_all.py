@@ -24,8 +24,10 @@ import torch
 
 from parttrack.atomic import write_text
 from parttrack.evaluation.metrics import BUCKETS
-from parttrack.evaluation.protocol import ALL_METHODS, Evaluation, evaluate, path_data, suite_data
-from parttrack.evaluation.report import check_targets, commit_hash, parse_weights, pct, write_report
+from parttrack.evaluation.plan import ALL_METHODS, path_data, suite_data
+from parttrack.evaluation.report import check_targets, pct, write_report
+from parttrack.evaluation.run import commit_hash, evaluate, parse_weights
+from parttrack.evaluation.score import Evaluation
 from parttrack.models import load_weights
 from parttrack.synth.suites import SUITES
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 
 from parttrack.data import suites
-from parttrack.evaluation.protocol import evaluate, path_data, suite_data
+from parttrack.evaluation.plan import path_data, suite_data
+from parttrack.evaluation.run import evaluate
 from parttrack.models import load_weights
 from parttrack.tracker.part_tracker import TrackerConfig
 

@@ -14,7 +14,7 @@ from parttrack.data.types import AnnotatedSequence
 from parttrack.data.video import VideoWriter
 from parttrack.evaluation.report import pct
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_weights
-from tests.evaluation.test_protocol import toy_clip
+from tests.evaluation.test_run import toy_clip
 
 NO_LOSS = "lost_threshold: 0.0\nredetect_threshold: 0.0\n"
 

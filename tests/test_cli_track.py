@@ -11,9 +11,9 @@ import torch
 from parttrack.cli import main
 from parttrack.config import load_yaml
 from parttrack.data.video import VideoWriter, open_video
+from parttrack.demo import run_demo
 from parttrack.errors import CheckpointError
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, load_weights, save_weights
-from parttrack.demo import run_demo
 from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
 W, H, FRAMES = 160, 120, 12

@@ -15,12 +15,11 @@ app = typer.Typer(
     no_args_is_help=True,
     help="parttrack: follow a subject and pinpoint its part (head, eye) in every frame.",
 )
-_state = {"debug": False}
 
 
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
-    _state["debug"] = debug
+    """``--debug`` is read by :func:`main` before the command runs (tracebacks on errors)."""
 
 
 @app.command()
@@ -156,7 +155,7 @@ def eval_cmd(
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
 ) -> None:
     """Compare part-finding methods on annotated sequences ([0005], [0051]); write a report."""
-    from parttrack.evaluation.report import run_eval
+    from parttrack.evaluation.run import run_eval
 
     written = run_eval(
         data, [m.strip() for m in methods.split(",") if m.strip()], out, weights, label, subjects,

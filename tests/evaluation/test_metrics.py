@@ -12,7 +12,6 @@ from parttrack.evaluation.metrics import (
     OTB_THRESHOLDS,
     box_iou,
     frame_proximity,
-    hit_rate,
     part_outcomes,
     proximity_bucket,
     record_dict,
@@ -203,8 +202,3 @@ def test_summarize_by_bucket() -> None:
     assert s["by_bucket"]["2-4"]["part"]["hit_rate"] is None
     assert s["by_bucket"]["<1"]["subject"]["success_auc"] == pytest.approx(20 / 21)
     assert s["part"]["frames"] == 4 and s["subject"]["frames"] == 6
-
-
-def test_hit_rate_convenience() -> None:
-    assert hit_rate({0: (105.0, 55.0), 1: (117.0, 55.0)}, CLOSE, 1) == 0.25
-    assert hit_rate({}, CLOSE, 1, "eye") is None

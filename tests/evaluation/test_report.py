@@ -10,12 +10,11 @@ import pytest
 
 from parttrack.errors import UsageError
 from parttrack.evaluation.metrics import BUCKETS, PartRecord, SubjectRecord, summarize
-from parttrack.evaluation.protocol import NO_WEIGHTS, Evaluation
+from parttrack.evaluation.plan import NO_WEIGHTS
 from parttrack.evaluation.report import (
     TABLE_HEAD,
     check_targets,
     num,
-    parse_weights,
     pct,
     render_markdown,
     slug,
@@ -23,6 +22,8 @@ from parttrack.evaluation.report import (
     table_row,
     write_report,
 )
+from parttrack.evaluation.run import parse_weights
+from parttrack.evaluation.score import Evaluation
 
 
 def rec(k: int, outcome: str, bucket: str) -> PartRecord:

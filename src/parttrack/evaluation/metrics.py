@@ -315,14 +315,6 @@ def summarize(
     }
 
 
-def hit_rate(
-    pred_points: Mapping[int, Point | None], frames: AnnotatedSequence, subject_id: int, part: str = "head"
-) -> float | None:
-    """Fraction of annotated frames whose predicted point is inside the subject's part box
-    (None when no frame has the part annotated). Convenience for ``parttrack demo``."""
-    return summarize_parts(part_outcomes(pred_points, frames, subject_id, part))["hit_rate"]
-
-
 def record_dict(record: PartRecord | SubjectRecord) -> dict[str, Any]:
     """A record as a JSON-safe dict (infinite errors as None)."""
     d = asdict(record)

@@ -17,7 +17,8 @@ import numpy as np
 
 from parttrack.atomic import atomic_path, write_text
 from parttrack.evaluation.metrics import BUCKETS, OTB_THRESHOLDS
-from parttrack.evaluation.protocol import NO_WEIGHTS, Evaluation
+from parttrack.evaluation.plan import NO_WEIGHTS
+from parttrack.evaluation.score import Evaluation
 
 #: Acceptance targets of issue 6 (measured with the shipped weights): data group -> checks.
 TARGETS: dict[str, list[tuple[str, str, float]]] = {
@@ -226,7 +227,7 @@ def write_report(ev: Evaluation, out_dir: str | Path, meta: Mapping[str, Any]) -
     """Write ``report.json``, ``report.md`` and the plots into ``out_dir`` (atomically).
 
     Args:
-        ev: the evaluation (``parttrack.evaluation.protocol.evaluate``).
+        ev: the evaluation (``parttrack.evaluation.run.evaluate``).
         meta: setup shown at the top of the report (command, commit, weights, ...).
 
     Returns:
@@ -253,127 +254,3 @@ def write_report(ev: Evaluation, out_dir: str | Path, meta: Mapping[str, Any]) -
     write_text(out / "report.json", json.dumps(payload, indent=1, allow_nan=False) + "\n")
     write_text(out / "report.md", render_markdown(ev, meta, plots))
     return [out / "report.md", out / "report.json", *written]
-
-
-def commit_hash(repo: str | Path | None = None) -> str:
-    """``git rev-parse HEAD`` of the source checkout (``-dirty`` when it has changes), or
-    ``"unknown"`` outside a git checkout."""
-    import subprocess
-
-    cwd = Path(repo) if repo is not None else Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head + ("-dirty" if dirty else "")
-
-
-def parse_weights(specs: list[str], label: str | None = None) -> dict[str, Path | None]:
-    """``--weights`` values -> label -> path (None = the shipped weights).
-
-    ``PATH`` or ``LABEL=PATH``, repeatable; with no spec, the shipped weights labelled
-    ``label`` or ``"shipped"``; one unlabelled spec takes ``label`` or the file stem.
-    """
-    from parttrack.errors import UsageError
-
-    if not specs:
-        return {label or "shipped": None}
-    out: dict[str, Path | None] = {}
-    for spec in specs:
-        if "=" in spec and not Path(spec).exists():
-            name, path = spec.split("=", 1)
-            if not name:
-                raise UsageError(f"--weights {spec!r}: empty label before '='")
-        else:
-            path = spec
-            name = label if (label and len(specs) == 1) else Path(spec).stem
-        if name in out or name == NO_WEIGHTS:
-            raise UsageError(f"--weights label {name!r} is used twice or reserved; give LABEL=PATH")
-        out[name] = Path(path)
-    return out
-
-
-def run_eval(
-    data: list[str],
-    methods: list[str],
-    out: str | Path,
-    weights: list[str] | None = None,
-    label: str | None = None,
-    subjects: str = "all",
-    limit: int | None = None,
-    max_frames: int | None = None,
-    device: str = "cpu",
-    tracker_config: str | Path | None = None,
-    part_threshold: float = 0.0,
-    progress: bool = True,
-) -> list[Path]:
-    """The ``parttrack eval`` command: resolve data and weights, evaluate, write the report.
-
-    Args:
-        data: suite names (``parttrack.synth.suites``) or annotation/video paths.
-        methods: names from ``protocol.ALL_METHODS``.
-        weights: ``PATH`` or ``LABEL=PATH`` (see :func:`parse_weights`); one report row per
-            (weights, method).
-        limit: first N sequences of each suite.
-        max_frames: track at most N frames per subject after its initialisation frame.
-        tracker_config: YAML of ``parttrack.tracker.part_tracker.TrackerConfig``.
-
-    Returns:
-        the written paths, report.md first.
-    """
-    import torch
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from parttrack import __version__
-    from parttrack.config import load_yaml
-    from parttrack.errors import UsageError
-    from parttrack.evaluation.protocol import (
-        MIN_INIT_INSIDE,
-        MIN_INIT_VISIBILITY,
-        MIN_SUBJECT_FRAMES,
-        check_methods,
-        evaluate,
-        frames_to_decode,
-        resolve_data,
-    )
-    from parttrack.models import load_weights
-    from parttrack.tracker.part_tracker import TrackerConfig
-
-    if subjects not in ("all", "chosen"):
-        raise UsageError(f"--subjects must be 'all' or 'chosen', got {subjects!r}")
-    if not data:
-        raise UsageError("give at least one --data SUITE|PATH")
-    methods_t = check_methods(methods)
-    paths = parse_weights(list(weights or []), label)
-    needs_weights = any(m != "csrt+box-prior" for m in methods_t)
-    loaded = {lbl: load_weights(p) for lbl, p in paths.items()} if needs_weights else {}
-    tcfg = None if tracker_config is None else load_yaml(TrackerConfig, tracker_config)
-    sets = [d for spec in data for d in resolve_data(spec, limit)]
-    total = sum(frames_to_decode(d, subjects, max_frames) for d in sets)  # type: ignore[arg-type]
-    cmd = ["parttrack eval", *(f"--data {d}" for d in data), f"--methods {','.join(methods_t)}",
-           *(f"--weights {w}" for w in weights or []), *([f"--label {label}"] if label else []),
-           f"--subjects {subjects}", *([f"--limit {limit}"] if limit else []),
-           *([f"--max-frames {max_frames}"] if max_frames else []),
-           *([f"--tracker-config {tracker_config}"] if tracker_config else []),
-           *([f"--part-threshold {part_threshold}"] if part_threshold else []), f"--out {out}"]
-    meta: dict[str, Any] = {
-        "command": " ".join(cmd),
-        "commit": commit_hash(),
-        "parttrack": __version__,
-        "torch": torch.__version__,
-        "device": device,
-        "subjects": ("the sequence's chosen subject" if subjects == "chosen" else
-                     f"every subject annotated >= {MIN_SUBJECT_FRAMES} frames")
-        + f"; initialised on its first frame with visibility >= {MIN_INIT_VISIBILITY} and >= "
-          f"{MIN_INIT_INSIDE:.0%} of its box inside the frame; tracked to its last annotated frame",
-        "weights": {lbl: ("shipped" if p is None else str(p)) for lbl, p in paths.items()} if loaded else {},
-    }
-    with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
-                  TimeElapsedColumn(), disable=not progress) as bar:
-        task = bar.add_task("eval", total=total)
-        ev = evaluate(sets, loaded, methods_t, subjects, max_frames, device, tcfg,  # type: ignore[arg-type]
-                      part_threshold, lambda n: bar.advance(task, n))
-    return write_report(ev, out, meta)

@@ -9,10 +9,10 @@ Counts come from the ``SceneConfig`` rates (see ``parttrack.synth.generator``).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from parttrack.synth.config import SceneConfig
 from parttrack.synth.motion import (
     Actor,
     Camera,
@@ -24,9 +24,6 @@ from parttrack.synth.motion import (
     walk,
     world_gap,
 )
-
-if TYPE_CHECKING:
-    from parttrack.synth.generator import SceneConfig
 
 MIN_Z = 2.0  # metres: nobody walks closer to the camera than this
 TRIES = 30

@@ -77,7 +77,7 @@ class Camera:
 
 
 @dataclass
-class Path:
+class WalkPath:
     """One person's motion, arrays of shape ``(T,)``.
 
     Attributes:
@@ -100,7 +100,7 @@ class Actor:
 
     role: str  # subject | companion | crosser | occluder | walker
     body_m: float  # standing height, metres
-    path: Path
+    path: WalkPath
     partner: int | None = None  # index of the actor it walks beside / crosses / occludes
     linked: set[int] = field(default_factory=set)  # indices exempt from spacing checks
 
@@ -109,7 +109,7 @@ def _wrap(a: np.ndarray) -> np.ndarray:
     return (a + np.pi) % (2 * np.pi) - np.pi
 
 
-def yaw_deg(path: Path) -> np.ndarray:
+def yaw_deg(path: WalkPath) -> np.ndarray:
     """Facing relative to the camera, degrees in (-180, 180]: 0 = facing the camera,
     +90 = facing image-right, 180 = facing away. Shape ``(T,)``."""
     to_cam = np.arctan2(-path.x, -path.z)
@@ -124,7 +124,7 @@ def walk(
     speed: float,
     phase0: float = 0.0,
     stop_turn: tuple[int, int, float] | None = None,
-) -> Path:
+) -> WalkPath:
     """A straight walk through ``anchor = (frame, x, z)``, optionally stopping and turning.
 
     Args:
@@ -147,17 +147,17 @@ def walk(
     cz = np.concatenate([[0.0], np.cumsum(dz[:-1])])
     ta, xa, za = anchor
     phase = phase0 + 2 * np.pi * np.concatenate([[0.0], np.cumsum(step[:-1])]) / STRIDE_M
-    return Path(xa + cx - cx[ta], za + cz - cz[ta], head, spd, phase)
+    return WalkPath(xa + cx - cx[ta], za + cz - cz[ta], head, spd, phase)
 
 
-def beside(leader: Path, side: float, gap_m: np.ndarray | float, fps: float, phase0: float) -> Path:
+def beside(leader: WalkPath, side: float, gap_m: np.ndarray | float, fps: float, phase0: float) -> WalkPath:
     """A companion ``gap_m`` metres to the ``side`` (+1 right, -1 left) of ``leader``."""
     h = leader.heading
     x = leader.x + side * gap_m * np.cos(h)
     z = leader.z - side * gap_m * np.sin(h)
     step = np.hypot(np.diff(x, prepend=x[0]), np.diff(z, prepend=z[0]))
     phase = phase0 + 2 * np.pi * np.cumsum(step) / STRIDE_M
-    return Path(x, z, h.copy(), leader.speed.copy(), phase)
+    return WalkPath(x, z, h.copy(), leader.speed.copy(), phase)
 
 
 def head_track(cam: Camera, actor: Actor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -197,6 +197,6 @@ def head_gap(cam: Camera, a: Actor, b: Actor, view: np.ndarray) -> float:
     return float(d[both].min())
 
 
-def world_gap(a: Path, b: Path) -> float:
+def world_gap(a: WalkPath, b: WalkPath) -> float:
     """Smallest ground distance (m) between two paths over the clip."""
     return float(np.hypot(a.x - b.x, a.z - b.z).min())

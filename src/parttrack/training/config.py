@@ -10,7 +10,66 @@ from typing import Any, Literal
 
 from parttrack.models.config import ModelConfig
 from parttrack.training.losses import LossWeights
-from parttrack.training.samples import SampleConfig
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    """How crops are jittered and targets drawn.
+
+    Attributes:
+        jitter_pos: search centre shift, uniform within +- this fraction of the template
+            window side (image pixels).
+        jitter_scale: search window side times ``exp(U(-j, j))``.
+        template_jitter: the same two jitters, for the template window.
+        color_jitter: per-channel gain ``1 +- c`` and brightness ``+- 40 c`` (0-255 scale).
+        flip_prob: probability of a horizontal flip (of both crops; per stream for clips).
+        max_gap: largest frame gap between template and search frame of a random pair.
+        hard_fraction: share of random pairs drawn from hard cases (another person's part
+            within ``hard_radius`` part heights of the subject's).
+        hard_radius: see ``hard_fraction``; without parts, box centres within this many
+            half box widths.
+        distractor_shift: share of hard pairs whose search centre is pulled up to halfway
+            towards the nearest other person.
+        part_sigma, subject_sigma: Gaussian sigma (map elements) of the peak-1 heatmap targets.
+        gaussian: formula (1) normalisation of the S105 correct-answer map, "pdf" (the
+            patent's density) or "peak" (peak 1).
+        sigma: formula (1) sigma in map elements (1 = the patent's standard normal).
+        min_visibility: template frames need at least this subject visibility.
+        clip_length: frames per sequential clip ([0030]); 0 = the whole track.
+        clip_stride: video frames between consecutive clip frames.
+        stream_jitter: search-centre jitter of clip frames (fraction of the template side),
+            around the previous frame's box as at inference.
+    """
+
+    jitter_pos: float = 0.2
+    jitter_scale: float = 0.15
+    template_jitter: float = 0.03
+    color_jitter: float = 0.15
+    flip_prob: float = 0.5
+    max_gap: int = 25
+    hard_fraction: float = 0.5
+    hard_radius: float = 2.0
+    distractor_shift: float = 0.3
+    part_sigma: float = 1.0
+    subject_sigma: float = 1.0
+    gaussian: Literal["pdf", "peak"] = "pdf"
+    sigma: float = 1.0
+    min_visibility: float = 0.5
+    clip_length: int = 24
+    clip_stride: int = 1
+    stream_jitter: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name in ("jitter_pos", "jitter_scale", "template_jitter", "color_jitter", "stream_jitter"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("flip_prob", "hard_fraction", "distractor_shift", "min_visibility"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.part_sigma <= 0 or self.subject_sigma <= 0 or self.sigma <= 0:
+            raise ValueError("part_sigma, subject_sigma and sigma must be positive")
+        if self.max_gap < 0 or self.clip_length < 0 or self.clip_stride < 1:
+            raise ValueError("max_gap and clip_length must be >= 0 and clip_stride >= 1")
 
 
 @dataclass(frozen=True)

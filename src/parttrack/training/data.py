@@ -21,10 +21,9 @@ from parttrack.crop import CropWindow
 from parttrack.data.types import box_center
 from parttrack.errors import ConfigError
 from parttrack.models.config import ModelConfig
-from parttrack.training.config import DataConfig
+from parttrack.training.config import DataConfig, SampleConfig
 from parttrack.training.samples import (
     HELD_OUT,
-    SampleConfig,
     Source,
     is_hard,
     jittered_window,

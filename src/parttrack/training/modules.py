@@ -12,7 +12,8 @@ from parttrack.config import to_dict
 from parttrack.errors import TrainingError
 from parttrack.models import PartDetector, SiameseTracker
 from parttrack.training.config import TrainConfig
-from parttrack.training.losses import RegionMemory, detector_loss, tracker_loss
+from parttrack.training.losses import detector_loss, tracker_loss
+from parttrack.training.memory import RegionMemory
 
 
 def versions() -> dict[str, str]:

@@ -24,9 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-import cv2
 import numpy as np
 
 from parttrack.crop import CropWindow, context_side
@@ -38,70 +36,11 @@ from parttrack.data.types import (
     Subject,
     box_center,
 )
-from parttrack.maps import correct_answer_map, gaussian_map, round_half_up
 from parttrack.models.config import ModelConfig
+from parttrack.training.config import SampleConfig
+from parttrack.training.targets import make_targets
 
 HELD_OUT = ("clip_f0249_n149",)  # Town Centre evaluation clip: never used for training
-
-
-@dataclass(frozen=True)
-class SampleConfig:
-    """How crops are jittered and targets drawn.
-
-    Attributes:
-        jitter_pos: search centre shift, uniform within +- this fraction of the template
-            window side (image pixels).
-        jitter_scale: search window side times ``exp(U(-j, j))``.
-        template_jitter: the same two jitters, for the template window.
-        color_jitter: per-channel gain ``1 +- c`` and brightness ``+- 40 c`` (0-255 scale).
-        flip_prob: probability of a horizontal flip (of both crops; per stream for clips).
-        max_gap: largest frame gap between template and search frame of a random pair.
-        hard_fraction: share of random pairs drawn from hard cases (another person's part
-            within ``hard_radius`` part heights of the subject's).
-        hard_radius: see ``hard_fraction``; without parts, box centres within this many
-            half box widths.
-        distractor_shift: share of hard pairs whose search centre is pulled up to halfway
-            towards the nearest other person.
-        part_sigma, subject_sigma: Gaussian sigma (map elements) of the peak-1 heatmap targets.
-        gaussian: formula (1) normalisation of the S105 correct-answer map, "pdf" (the
-            patent's density) or "peak" (peak 1).
-        sigma: formula (1) sigma in map elements (1 = the patent's standard normal).
-        min_visibility: template frames need at least this subject visibility.
-        clip_length: frames per sequential clip ([0030]); 0 = the whole track.
-        clip_stride: video frames between consecutive clip frames.
-        stream_jitter: search-centre jitter of clip frames (fraction of the template side),
-            around the previous frame's box as at inference.
-    """
-
-    jitter_pos: float = 0.2
-    jitter_scale: float = 0.15
-    template_jitter: float = 0.03
-    color_jitter: float = 0.15
-    flip_prob: float = 0.5
-    max_gap: int = 25
-    hard_fraction: float = 0.5
-    hard_radius: float = 2.0
-    distractor_shift: float = 0.3
-    part_sigma: float = 1.0
-    subject_sigma: float = 1.0
-    gaussian: Literal["pdf", "peak"] = "pdf"
-    sigma: float = 1.0
-    min_visibility: float = 0.5
-    clip_length: int = 24
-    clip_stride: int = 1
-    stream_jitter: float = 0.05
-
-    def __post_init__(self) -> None:
-        for name in ("jitter_pos", "jitter_scale", "template_jitter", "color_jitter", "stream_jitter"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("flip_prob", "hard_fraction", "distractor_shift", "min_visibility"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.part_sigma <= 0 or self.subject_sigma <= 0 or self.sigma <= 0:
-            raise ValueError("part_sigma, subject_sigma and sigma must be positive")
-        if self.max_gap < 0 or self.clip_length < 0 or self.clip_stride < 1:
-            raise ValueError("max_gap and clip_length must be >= 0 and clip_stride >= 1")
 
 
 @dataclass
@@ -182,129 +121,6 @@ def jittered_window(
     return CropWindow(w.cx + dx, w.cy + dy, w.side * math.exp(rng.uniform(-scale, scale)), size)
 
 
-class _Points:
-    """Image points -> (flipped) crop pixels -> map coordinates."""
-
-    def __init__(self, window: CropWindow, flip: bool, stride: int) -> None:
-        self.window, self.flip, self.stride = window, flip, stride
-
-    def map_xy(self, p: tuple[float, float]) -> tuple[float, float]:
-        u, v = self.window.to_crop(np.array(p, dtype=np.float64))
-        if self.flip:
-            u = self.window.size - 1 - u
-        return float(u) / self.stride, float(v) / self.stride
-
-    def map_wh(self, box: BoxXYWH) -> tuple[float, float]:
-        s = self.window.scale / self.stride
-        return box[2] * s, box[3] * s
-
-    def map_rect(self, box: BoxXYWH, n: int) -> tuple[int, int, int, int]:
-        """Elements ``(x0, y0, x1, y1)`` (exclusive ends, clipped to the map) covering ``box``."""
-        (ax, ay), (bx, by) = self.map_xy((box[0], box[1])), self.map_xy((box[0] + box[2], box[1] + box[3]))
-        x0, x1 = sorted((ax, bx))
-        y0, y1 = sorted((ay, by))
-        clip = lambda v: min(max(v, 0), n)  # noqa: E731
-        return clip(math.floor(x0)), clip(math.floor(y0)), clip(math.ceil(x1) + 1), clip(math.ceil(y1) + 1)
-
-
-def _draw_center(
-    heat: np.ndarray, size: np.ndarray, off: np.ndarray, reg: np.ndarray, c: tuple[float, float],
-    wh: tuple[float, float], sigma: float,
-) -> None:
-    """Max-merge a peak-1 Gaussian at ``round(c)`` into ``heat (h, w)``; set size/offset
-    ``(2, h, w)`` and ``reg (h, w)`` at the peak when it lies on the map."""
-    n = heat.shape[-1]
-    mx, my = round_half_up(c[0]), round_half_up(c[1])
-    np.maximum(heat, gaussian_map((mx, my), (n, n), sigma, "peak"), out=heat)
-    if 0 <= mx < n and 0 <= my < n:
-        size[:, my, mx] = wh
-        off[:, my, mx] = (c[0] - mx, c[1] - my)
-        reg[my, mx] = 1.0
-
-
-def make_targets(
-    fa: FrameAnnotation,
-    subject_id: int,
-    window: CropWindow,
-    flip: bool,
-    cfg: ModelConfig,
-    sc: SampleConfig,
-    annotated: tuple[str, ...],
-) -> dict[str, np.ndarray]:
-    """All targets of one search crop (see the module docstring for keys and shapes).
-
-    Args:
-        fa: the search frame's annotations (pixels of the frame the crop was cut from).
-        subject_id: the tracked subject (must be in ``fa``).
-        window: the search window; flip: whether the crop was flipped.
-        annotated: the parts the data set annotates (``SequenceInfo.part_names``); other
-            parts are masked out everywhere ([0028]).
-    """
-    K, n, stride = cfg.num_parts, cfg.map_size, cfg.stride
-    pts = _Points(window, flip, stride)
-    f32 = np.float32
-    out = {
-        "part_heatmap": np.zeros((K, n, n), f32),
-        "part_heatmap_mask": np.ones((K, n, n), f32),
-        "part_size": np.zeros((2 * K, n, n), f32),
-        "part_offset": np.zeros((2 * K, n, n), f32),
-        "part_reg_mask": np.zeros((K, n, n), f32),
-        "subject_heatmap": np.zeros((1, n, n), f32),
-        "subject_size": np.zeros((2, n, n), f32),
-        "subject_offset": np.zeros((2, n, n), f32),
-        "subject_reg_mask": np.zeros((1, n, n), f32),
-        "subject_parts_mask": np.zeros((K,), f32),
-    }
-    half = window.side / 2.0
-    near = [
-        s for s in fa.subjects
-        if s.box[0] < window.cx + half and s.box[0] + s.box[2] > window.cx - half
-        and s.box[1] < window.cy + half and s.box[1] + s.box[3] > window.cy - half
-    ]
-    for k, name in enumerate(cfg.parts):
-        if name not in annotated:
-            out["part_heatmap_mask"][k] = 0.0
-            continue
-        for s in near:
-            if name not in s.parts:  # not annotated for this person: mask the person out
-                x0, y0, x1, y1 = pts.map_rect(s.box, n)
-                out["part_heatmap_mask"][k, y0:y1, x0:x1] = 0.0
-                continue
-            p = s.parts[name]
-            if p is None:
-                continue
-            if not p.visible:  # occluded: neither a positive nor background
-                x0, y0, x1, y1 = pts.map_rect(p.box, n)
-                out["part_heatmap_mask"][k, y0:y1, x0:x1] = 0.0
-                continue
-            _draw_center(
-                out["part_heatmap"][k], out["part_size"][2 * k : 2 * k + 2], out["part_offset"][2 * k : 2 * k + 2],
-                out["part_reg_mask"][k], pts.map_xy(box_center(p.box)), pts.map_wh(p.box), sc.part_sigma,
-            )
-    subj = fa.get(subject_id)
-    if subj is None:
-        raise ValueError(f"subject {subject_id} is not annotated in frame {fa.frame}")
-    _draw_center(
-        out["subject_heatmap"][0], out["subject_size"], out["subject_offset"], out["subject_reg_mask"][0],
-        pts.map_xy(box_center(subj.box)), pts.map_wh(subj.box), sc.subject_sigma,
-    )
-    # S105 correct answer: the tracked subject's own parts only, formula (1)
-    centers: list[tuple[float, float] | None] = []
-    for k, name in enumerate(cfg.parts):
-        p = subj.parts.get(name)
-        if name in annotated and name in subj.parts:
-            out["subject_parts_mask"][k] = 1.0
-        if p is None or not p.visible:
-            centers.append(None)
-        else:
-            mx, my = pts.map_xy(box_center(p.box))
-            centers.append((mx * stride, my * stride))
-    out["subject_parts"] = correct_answer_map(
-        centers, (cfg.search_size, cfg.search_size), (n, n), sc.sigma, sc.gaussian
-    )
-    return out
-
-
 def make_sample(
     src: Source,
     subject_id: int,
@@ -357,14 +173,3 @@ def is_hard(fa: FrameAnnotation, subject: Subject, radius: float) -> Subject | N
         if d <= 1.0 and d < best_d:
             best, best_d = o, d
     return best
-
-
-def resize_frames(frames: Mapping[int, np.ndarray], s: float) -> dict[int, np.ndarray]:
-    """Frames resized by ``s`` (area filter); unchanged when ``s == 1``."""
-    if s == 1.0:
-        return dict(frames)
-    out = {}
-    for k, f in frames.items():
-        size = (max(1, round(f.shape[1] * s)), max(1, round(f.shape[0] * s)))
-        out[k] = cv2.resize(f, size, interpolation=cv2.INTER_AREA)
-    return out

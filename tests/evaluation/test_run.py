@@ -1,4 +1,4 @@
-"""The evaluation protocol: subject plans, one decode per video, every method from one run,
+"""The evaluation (plan, run, score): subject plans, one decode per video, every method from one run,
 and exact outcomes end to end on planted maps."""
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from parttrack.crop import CropWindow
 from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import UsageError
 from parttrack.evaluation.peers import CsrtPeer, TopDownParts, box_prior_parts, clip_box
-from parttrack.evaluation.protocol import (
+from parttrack.evaluation.plan import (
     ALL_METHODS,
     NO_WEIGHTS,
     TRACKER_METHODS,
     EvalData,
     check_methods,
-    decode_methods,
-    evaluate,
     frames_to_decode,
+    path_data,
     plan_subjects,
-    run_sequence,
 )
+from parttrack.evaluation.run import decode_methods, evaluate, run_sequence
+from parttrack.evaluation.score import score_run
 from parttrack.maps import element_product
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, Weights
 from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
@@ -263,7 +263,6 @@ def test_top_down_parts_maps_the_peak_to_the_image() -> None:
 
 
 def test_held_out_town_centre_plan_and_one_pass(shared_data) -> None:
-    from parttrack.evaluation.protocol import path_data, score_run
 
     data = path_data(shared_data / "towncentre" / "clip_f0249_n149.mp4")
     plans = plan_subjects(data.sequence, "all")
