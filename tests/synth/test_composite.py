@@ -24,6 +24,7 @@ from parttrack.synth.composite_sources import (
     Sprite,
     estimate_head,
     make_backdrop,
+    mask_cover,
     masked_median,
     sprite_runs,
 )
@@ -179,3 +180,10 @@ def test_real_clip_from_tud(shared_data):
     x, y, w, h = (int(round(v)) for v in track[0].box)
     person = clip.frames[0][y : y + h, x : x + w].astype(int)
     assert person.std() > 10  # a real person is drawn there, not a flat patch
+
+
+def test_mask_cover_measures_the_body_middle():
+    alpha = np.zeros((100, 40), np.float32)
+    assert mask_cover(alpha, (0.0, 0.0, 40.0, 100.0)) == 0.0
+    alpha[:, :20] = 1.0  # the left half of the box only
+    assert mask_cover(alpha, (0.0, 0.0, 40.0, 100.0)) == 0.5

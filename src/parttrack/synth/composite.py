@@ -215,7 +215,9 @@ def _recoloured(cuts: tuple[Cut, ...], angle: float, chroma: float) -> tuple[Cut
     out = []
     for c in cuts:
         rows = np.arange(c.image.shape[0], dtype=np.float32)[:, None] + 0.5
-        clothes = c.alpha * (rows > c.head[1] + c.head[3] + 0.01 * c.body[3])
+        # only the solid inside: the soft fringe is half street, and a tinted fringe is a halo
+        solid = np.clip(2.0 * c.alpha - 1.0, 0.0, 1.0)
+        clothes = solid * (rows > c.head[1] + c.head[3] + 0.01 * c.body[3])
         out.append(replace(c, image=recolour(c.image, clothes, angle, chroma)))
     return tuple(out)
 

@@ -140,6 +140,78 @@ def build_composite_suite(name: str = "real-crossing", n_clips: int = 8, frames:
     return clips
 
 
+def subject_sheet(clips: list[CompositeClip], frames_per_clip: int = 3, tile: tuple[int, int] = (384, 216),
+                  zoom: float = 2.4) -> np.ndarray:
+    """Contact sheet, one row per clip, of tiles cut around the subject (``zoom`` x its body
+    height tall), boxes drawn (subject green, heads cyan, hidden parts dashed): the first
+    frame, the frame where another head comes closest, the last frame.
+
+    Returns:
+        ``(rows, cols)`` tiled uint8 BGR image (see :func:`parttrack.viz.draw.contact_sheet`).
+    """
+    import cv2
+
+    from parttrack.synth.suites import head_gaps
+    from parttrack.viz.draw import contact_sheet, draw_annotations
+
+    tiles, labels = [], []
+    for clip in clips:
+        seq, sid = clip.sequence, clip.sequence.subject_id
+        track = seq.track_of(sid)
+        gaps = head_gaps(seq, sid, visible_only=False)
+        closest = min(gaps, key=lambda k: gaps[k]) if gaps else 0
+        picks = [0, closest, seq.info.num_frames - 1] if frames_per_clip == 3 else \
+            np.linspace(0, seq.info.num_frames - 1, frames_per_clip).round().astype(int).tolist()
+        for t in picks:
+            img = draw_annotations(clip.frames[t], seq.frames[t], sid, labels=False)
+            H, W = img.shape[:2]
+            s = track.get(t) or track[min(track)]
+            h = min(max(zoom * s.box[3], 96.0), H, W * tile[1] / tile[0])
+            w = h * tile[0] / tile[1]
+            cx, cy = s.box[0] + s.box[2] / 2, s.box[1] + s.box[3] / 2
+            x0, y0 = int(np.clip(cx - w / 2, 0, W - w)), int(np.clip(cy - h / 2, 0, H - h))
+            crop = img[y0 : y0 + int(h), x0 : x0 + int(w)]
+            tiles.append(cv2.resize(crop, tile, interpolation=cv2.INTER_AREA if h > tile[1] else cv2.INTER_LINEAR))
+            labels.append(f"{seq.info.name} t={t}")
+    return contact_sheet(tiles, max(1, len(tiles) // max(1, len(clips))), labels)
+
+
+def write_composite_suite(name: str, out_dir: str | Path, preview_only: bool = False, limit: int | None = None,
+                          progress: Progress | None = None) -> list[Path]:
+    """Build a composite suite and write it like :func:`parttrack.synth.suites.write_suite`:
+    ``<out>/<seq>.mp4`` + ``<seq>.jsonl`` per clip and ``<out>/contact_sheet.png`` (tiles
+    around the subject, see :func:`subject_sheet`); with ``preview_only``, only the PNG.
+
+    Returns:
+        The paths written (the PNG last), each written atomically.
+    """
+    import cv2
+
+    from parttrack.atomic import write_bytes
+    from parttrack.data.jsonl import write_sequence
+    from parttrack.data.video import VideoWriter
+
+    out = Path(out_dir)
+    clips = build_composite_suite(name, n_clips=8 if limit is None else limit, progress=progress)
+    written: list[Path] = []
+    if not preview_only:
+        for clip in clips:
+            info = clip.sequence.info
+            video = out / f"{info.name}.mp4"
+            with VideoWriter(video, info.fps, size=(info.width, info.height)) as w:
+                for image in clip.frames:
+                    w.write(image)
+            seq = AnnotatedSequence(replace(info, source=str(video)), clip.sequence.frames, clip.sequence.subject_id)
+            write_sequence(seq, out / f"{info.name}.jsonl")
+            written += [video, out / f"{info.name}.jsonl"]
+    ok, png = cv2.imencode(".png", subject_sheet(clips))
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    write_bytes(out / "contact_sheet.png", png.tobytes())
+    written.append(out / "contact_sheet.png")
+    return written
+
+
 def random_composite_config(rng: np.random.Generator, **overrides: object) -> CompositeConfig:
     """A varied :class:`CompositeConfig` for training (scenario mixed, 0-4 walkers);
     ``overrides`` fix chosen fields.
