@@ -14,20 +14,21 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
 import cv2
 import numpy as np
 
-from parttrack.atomic import atomic_path
+from parttrack.data.images import resize_to, to_bgr
+from parttrack.data.writer import VideoWriter
 from parttrack.errors import VideoError
+
+__all__ = ["Frame", "VideoInfo", "VideoSource", "VideoWriter", "open_video", "read_frames", "resize_to", "to_bgr"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 IMAGE_FOLDER_FPS = 25.0  # an image folder carries no frame rate; this one is assumed
@@ -63,41 +64,6 @@ class VideoInfo:
     height: int
     fps: float
     num_frames: int | None
-
-
-def to_bgr(image: np.ndarray) -> np.ndarray:
-    """Convert gray ``(H, W)`` / ``(H, W, 1)``, BGR or BGRA images to ``(H, W, 3)`` uint8 BGR.
-
-    uint8 is kept as is, uint16 is scaled by 1/257, floats are read as [0, 1] and scaled by 255.
-
-    Raises:
-        ValueError: an image of another shape or dtype.
-    """
-    img = np.asarray(image)
-    if img.dtype == np.uint16:
-        img = (img.astype(np.float32) / 257.0).round().astype(np.uint8)
-    elif np.issubdtype(img.dtype, np.floating):
-        img = (np.clip(np.nan_to_num(img), 0.0, 1.0) * 255.0).round().astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ValueError(f"image dtype must be uint8, uint16 or float, got {img.dtype}")
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.ndim == 3 and img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    if img.ndim == 3 and img.shape[2] == 3:
-        return np.ascontiguousarray(img)
-    raise ValueError(f"image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {img.shape}")
-
-
-def resize_to(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize ``image`` to ``size = (W, H)`` (area filter when shrinking); no-op if equal."""
-    h, w = image.shape[:2]
-    if (w, h) == tuple(size):
-        return image
-    shrink = size[0] < w or size[1] < h
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
 def _natural_key(name: str) -> list[object]:
@@ -363,70 +329,3 @@ def read_frames(source: str | Path, indices: Iterable[int], scale: float = 1.0) 
     if missing:
         raise VideoError(f"frames not found: {sorted(missing)[:5]}", source, frame=min(missing))
     return out
-
-
-class VideoWriter:
-    """Write an MP4 (``mp4v``) atomically: frames go to a temporary file beside ``path``,
-    renamed onto ``path`` by :meth:`close`; on an exception inside ``with`` it is removed.
-
-    Args:
-        path: target file (``.mp4``).
-        fps: frames per second (> 0).
-        size: frame size ``(W, H)`` pixels; written images of another size are resized.
-            mp4v needs even sizes: an odd W or H loses its last column or row
-            (``frame_size`` is the size in the file).
-    """
-
-    def __init__(self, path: str | Path, fps: float, size: tuple[int, int]) -> None:
-        if not (fps > 0):
-            raise ValueError(f"fps must be > 0, got {fps}")
-        if len(size) != 2 or int(size[0]) < 2 or int(size[1]) < 2:
-            raise ValueError(f"size must be (W, H) with values >= 2, got {size}")
-        self.path = Path(path)
-        self.fps = float(fps)
-        self.size = (int(size[0]), int(size[1]))
-        self.frame_size = (self.size[0] // 2 * 2, self.size[1] // 2 * 2)
-        self.frames_written = 0
-        self._atomic = atomic_path(self.path)
-        self._tmp = self._atomic.__enter__()
-        fourcc = cv2.VideoWriter_fourcc(*"mp4v")
-        self._writer: cv2.VideoWriter | None = cv2.VideoWriter(str(self._tmp), fourcc, self.fps, self.frame_size)
-        if not self._writer.isOpened():
-            err = VideoError("cannot open video writer (mp4v codec unavailable?)", self.path)
-            self._abort(err)
-            raise err
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc is None:
-            self.close()
-        else:
-            self._abort(exc)
-
-    def write(self, image: np.ndarray) -> None:
-        """Append one frame: any :func:`to_bgr` input, resized to ``size`` if needed."""
-        if self._writer is None:
-            raise VideoError("write after close", self.path)
-        w, h = self.frame_size
-        self._writer.write(np.ascontiguousarray(resize_to(to_bgr(image), self.size)[:h, :w]))
-        self.frames_written += 1
-
-    def close(self) -> None:
-        """Finish the file and move it onto ``path`` (safe to call twice)."""
-        if self._writer is None:
-            return
-        self._writer.release()
-        self._writer = None
-        self._atomic.__exit__(None, None, None)
-
-    def _abort(self, exc: BaseException) -> None:
-        """Release the encoder and delete the temporary file (``exc``: the cause)."""
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-        with contextlib.suppress(BaseException):
-            self._atomic.__exit__(type(exc), exc, exc.__traceback__)
