@@ -227,7 +227,7 @@ def run_bench(
         backends: parttrack backends to time (each through ``PartTracker``).
         peers: OpenCV trackers to time (keys of :data:`PEERS`).
         threads: intra-op threads of both backends, torch included (None:
-            :data:`parttrack.runtime.DEFAULT_THREADS`; torch's own default of one thread per
+            :data:`parttrack.runtime.backend.DEFAULT_THREADS`; torch's own default of one thread per
             core makes its OpenMP workers spin against the decoder and the other methods).
         batch: with K > 1, also time K subjects through one batched call per backend.
         warmup: first tracked frames left out of the statistics.

@@ -2,7 +2,7 @@
 
 Every decoder works on the maps of ONE search crop and returns a :class:`Decoded` in
 crop-map coordinates (elements; element ``(x, y)`` is column x, row y, [0040]); the caller
-maps it to the image with ``window.to_image(point * stride)`` ([0060]: peak x size ratio,
+maps it to the image with ``window.map_to_image(point, stride)`` ([0060]: peak x size ratio,
 the size ratio inside the crop being ``stride``). Map shapes (``h = w = search_size / stride``):
 
 * likelihood / region / heatmap: ``(h, w)`` float in [0, 1], one part;
