@@ -35,7 +35,7 @@ from parttrack.data.types import AnnotatedSequence, SequenceInfo
 from parttrack.data.video import read_frames
 from parttrack.teacher.label import PART_NAMES, box_labels, free_labels, person_parts, refine
 from parttrack.teacher.movenet import MoveNet
-from parttrack.teacher.quality import head_from_body, score_frame, summarize
+from parttrack.teacher.quality import head_from_body, inside, match_heads, score_frame, summarize
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -68,20 +68,20 @@ def evaluate(
     t_read = time.perf_counter() - t0
     cached = cache / f"{name.replace(' ', '_')}_{frames[0]}_{frames[-1]}_{len(frames)}.pkl" if cache else None
     if cached is not None and cached.is_file():
-        full, boxed_people, t_full, t_boxes = pickle.loads(cached.read_bytes())
+        full, t_full = pickle.loads(cached.read_bytes())
     else:
-        full, boxed_people = {}, {}
         t0 = time.perf_counter()
-        for k in frames:
-            full[k] = net.detect(images[k])
+        full = {k: net.detect(images[k]) for k in frames}
         t_full = time.perf_counter() - t0
-        for k in frames:
-            given = np.array([[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in (s.box for s in gt.frames[k].subjects)])
-            boxed_people[k] = refine(net, images[k], full[k], given.reshape(-1, 4))
-        t_boxes = time.perf_counter() - t0 - t_full
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(pickle.dumps((full, boxed_people, t_full, t_boxes)))
+            cached.write_bytes(pickle.dumps((full, t_full)))
+    t0 = time.perf_counter()
+    boxed_people = {}
+    for k in frames:
+        given = np.array([[b[0], b[1], b[0] + b[2], b[1] + b[3]] for b in (s.box for s in gt.frames[k].subjects)])
+        boxed_people[k] = refine(net, images[k], full[k], given.reshape(-1, 4))
+    t_boxes = time.perf_counter() - t0
     h, w = images[frames[0]].shape[:2]
     info = SequenceInfo(name, w, h, gt.info.fps, gt.info.num_frames, str(video), PART_NAMES)
     teacher = {k: [c for i in range(len(p)) if (c := _head_centre(p, i))] for k, p in full.items()}
@@ -105,23 +105,25 @@ def _head_centre(p, i: int) -> tuple[float, float] | None:
     return None if head is None else (head.box[0] + head.box[2] / 2, head.box[1] + head.box[3] / 2)
 
 
-def picture(path: Path, image: np.ndarray, gt: AnnotatedSequence, k: int, free: AnnotatedSequence, tud: bool, crop: tuple | None) -> None:
-    """Frame ``k`` with true heads (green), true bodies (thin grey) and the teacher's head
-    labels of the free mode (red box + dot), optionally cropped ``(x0, y0, x1, y1)``."""
+def picture(
+    path: Path, image: np.ndarray, gt: AnnotatedSequence, k: int, free: AnnotatedSequence, tud: bool, crop: tuple | None
+) -> None:
+    """Frame ``k``: true bodies (thin grey), true heads (green; TUD: the top fifth of the body
+    box), the free-mode teacher heads (box + dot: red = hit, magenta = stray, orange = extra),
+    optionally cropped to ``(x0, y0, x1, y1)``."""
     im = image.copy()
-    for s in gt.frames[k].subjects:
-        x, y, w, h = s.box
-        cv2.rectangle(im, (int(x), int(y)), (int(x + w), int(y + h)), (160, 160, 160), 1)
-        hb = head_from_body(s.box) if tud else (s.parts["head"].box if s.parts.get("head") else None)
-        if hb is not None:
-            x, y, w, h = hb
-            cv2.rectangle(im, (int(x), int(y)), (int(x + w), int(y + h)), (0, 220, 0), 2)
+    heads, bodies = truth(gt, k, tud)
+    for (x, y, w, h), colour, width in [(b, (160, 160, 160), 1) for b in bodies] + [(b, (0, 200, 0), 2) for b in heads]:
+        cv2.rectangle(im, (round(x), round(y)), (round(x + w), round(y + h)), colour, width)
     fa = free.frames.get(k)
-    for s in fa.subjects if fa else ():
-        if (hd := s.parts.get("head")) is not None:
-            x, y, w, h = hd.box
-            cv2.rectangle(im, (round(x), round(y)), (round(x + w), round(y + h)), (0, 0, 255), 1)
-            cv2.circle(im, (round(x + w / 2), round(y + h / 2)), 3, (0, 0, 255), -1)
+    labels = [h.box for s in (fa.subjects if fa else ()) if (h := s.parts.get("head")) is not None]
+    points = [(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in labels]
+    hit = {i for i, _ in match_heads(points, heads, 1.0 if tud else 1.5)}
+    for i, ((x, y, w, h), p) in enumerate(zip(labels, points, strict=True)):
+        in_body = any(inside(p, b) for b in bodies)
+        colour = (0, 0, 255) if i in hit else (0, 140, 255) if in_body else (255, 0, 255)
+        cv2.rectangle(im, (round(x), round(y)), (round(x + w), round(y + h)), colour, 1)
+        cv2.circle(im, (round(p[0]), round(p[1])), 3, colour, -1)
     if crop is not None:
         x0, y0, x1, y1 = crop
         im = im[y0:y1, x0:x1]

@@ -10,6 +10,7 @@ from parttrack.data.video import VideoWriter
 from parttrack.errors import ParseError, ParttrackError, UsageError, VideoError
 from parttrack.teacher.cli import label_cmd
 from parttrack.teacher.label import check_output, label_video, pair_boxes, person_parts
+from parttrack.teacher.linking import LinkParams
 from parttrack.teacher.movenet import TeacherError
 from tests.teacher.fakes import fake_output, standing_person, write_fake_teacher
 
@@ -139,3 +140,19 @@ def test_fits_top_and_pairing_prefers_a_fitting_head():
     heads = np.array([[np.nan, np.nan], [5, 5]])
     assert pair_boxes(given, found, heads) == [(0, 1)]
     assert pair_boxes(given, found) == [(0, 0)]
+
+
+def test_cli_bad_min_score(clip: Path, teacher: Path, tmp_path: Path):
+    app = typer.Typer()
+    app.command("label")(label_cmd)
+    app.command("other")(lambda: None)
+    r = CliRunner().invoke(app, ["label", str(clip), "--teacher", str(teacher), "--out", str(tmp_path / "l.jsonl"),
+                                 "--min-score", "2"])
+    assert isinstance(r.exception, UsageError) and "--min-score" in str(r.exception)
+
+
+def test_step_labels_every_nth_frame(clip: Path, teacher: Path, tmp_path: Path):
+    out = tmp_path / "l.jsonl"
+    s = label_video(clip, teacher, out, tile="none", step=2, start=1, progress=False,
+                    link_params=LinkParams(min_length=2))
+    assert s.frames == 4 and sorted(read_sequence(out).frames) == [1, 3, 5, 7]

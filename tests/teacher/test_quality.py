@@ -11,7 +11,7 @@ from parttrack.teacher.quality import (
 
 
 def test_head_from_body():
-    assert head_from_body((100, 50, 60, 200)) == pytest.approx((112, 50, 36, 36))
+    assert head_from_body((100, 50, 60, 200)) == pytest.approx((100, 50, 60, 40))
 
 
 def test_inside_enlarged():

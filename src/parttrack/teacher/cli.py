@@ -19,16 +19,22 @@ def label_cmd(
     tile: str = typer.Option("auto", "--tile", help="auto, none, or tile size WxH (e.g. 768x576)."),
     threads: int | None = typer.Option(None, "--threads", help="onnxruntime CPU threads."),
     min_length: int = typer.Option(5, "--min-length", help="Free mode: shortest identity segment kept (frames)."),
+    min_score: float = typer.Option(0.3, "--min-score", help="Free mode: least mean person score of a kept segment."),
 ) -> None:
     """Label people, heads and eyes in a video with a keypoint teacher (adapts parttrack to your camera).
 
     MoveNet, Copyright Google LLC, Apache License 2.0.
     """
+    from parttrack.errors import UsageError
     from parttrack.teacher.label import label_video
     from parttrack.teacher.linking import LinkParams
 
+    try:
+        link = LinkParams(min_length=min_length, min_score=min_score)
+    except ValueError as e:
+        raise UsageError(f"--min-length/--min-score: {e}") from None
     s = label_video(video, teacher, out, boxes=boxes, start=start, end=end, step=step, tile=tile,
-                    threads=threads, link_params=LinkParams(min_length=min_length))
+                    threads=threads, link_params=link)
     typer.echo(
         f"labelled {s.frames} frames in {s.seconds:.1f} s: {s.subjects} people, {s.heads} heads, "
         f"{s.identities} identities -> {s.out}"

@@ -41,6 +41,8 @@ class LinkParams:
     def __post_init__(self) -> None:
         if not 0.0 < self.min_iou <= 1.0:
             raise ValueError(f"min_iou must be in (0, 1], got {self.min_iou}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError(f"min_score must be in [0, 1], got {self.min_score}")
         if self.max_gap < 0 or self.min_length < 1:
             raise ValueError(f"max_gap must be >= 0 and min_length >= 1, got {self.max_gap}, {self.min_length}")
 

@@ -24,15 +24,15 @@ from scipy.optimize import linear_sum_assignment
 
 from parttrack.data.types import BoxXYWH
 
-# TUD head = top part of the body box: middle 60 % of its width, top 18 % of its height
-TUD_HEAD_WIDTH = 0.6
-TUD_HEAD_HEIGHT = 0.18
+# TUD head = top part of the body box: its full width (a walker's head is anywhere from 20 % to
+# 85 % across a box that spans the stride), top 20 % of its height (heads measure ~12 %)
+TUD_HEAD_HEIGHT = 0.2
 
 
 def head_from_body(body: BoxXYWH) -> BoxXYWH:
-    """The head region of a MOT (TUD) body box: ``(x + 0.2 w, y, 0.6 w, 0.18 h)``."""
+    """The head region of a MOT (TUD) body box: its top fifth, ``(x, y, w, 0.2 h)``."""
     x, y, w, h = body
-    return (x + (1 - TUD_HEAD_WIDTH) / 2 * w, y, TUD_HEAD_WIDTH * w, TUD_HEAD_HEIGHT * h)
+    return (x, y, w, TUD_HEAD_HEIGHT * h)
 
 
 def inside(point: tuple[float, float], box: BoxXYWH, enlarge: float = 1.0) -> bool:
