@@ -22,7 +22,9 @@ from parttrack.synth.composite_sources import (
     Cut,
     Source,
     Sprite,
+    depth_speed,
     estimate_head,
+    foot_rate,
     make_backdrop,
     mask_cover,
     masked_median,
@@ -104,10 +106,19 @@ def test_lookalike_copies_the_subjects_sprite():
 
 
 def test_walk_path_is_a_straight_line_at_constant_height():
-    feet, heights = walk_path((50.0, 80.0), 4, (0.02, -0.01), 10, lambda v: 40.0)
+    feet, heights = walk_path((50.0, 80.0), 4, (0.02, -0.01), 10, lambda v: 40.0)  # no perspective
     assert feet[4].tolist() == [50.0, 80.0]
-    assert np.allclose(feet[9] - feet[4], [5 * 0.8, -5 * 0.4]) and np.allclose(feet[0] - feet[4], [-4 * 0.8, 4 * 0.4])
+    assert np.allclose(feet[9] - feet[4], [5 * 0.8, 0.0]) and np.allclose(feet[0] - feet[4], [-4 * 0.8, 0.0])
     assert heights.tolist() == [40.0] * 10
+    # with perspective a = 0.5, focal 400: towards-camera 0.01 heights/frame -> 0.01 * 40**2 / 200 px
+    feet, _ = walk_path((50.0, 80.0), 0, (0.0, 0.01), 3, lambda v: 40.0, a=0.5, focal=400.0)
+    assert np.allclose(feet[:, 1], [80.0, 80.08, 80.16])
+
+
+def test_depth_speed_and_foot_rate_invert_each_other():
+    assert depth_speed(2.0, 100.0, 0.25, 1000.0) == pytest.approx(0.05)
+    assert foot_rate(0.05, 100.0, 0.25, 1000.0) == pytest.approx(2.0)
+    assert foot_rate(0.05, 100.0, 0.0, 1000.0) == 0.0  # no perspective, no depth motion
 
 
 def test_config_rejects_bad_values():

@@ -57,6 +57,7 @@ from parttrack.synth.composite_sources import (
     Sprite,
     check_allowed,
     default_data_root,
+    foot_rate,
     load_source,
     make_backdrop,
 )
@@ -66,7 +67,7 @@ DEFAULT_SOURCES = ("towncentre/clip_fm004_n126_gt.csv", "towncentre/clip_f0435_n
                    "tud-campus", "tud-stadtmitte")
 PART_NAMES = ("head",)  # eyes: not annotated (neither source labels them)
 PART_VISIBLE = 0.5
-MAX_TRIES = 40
+MAX_TRIES = 60  # subject placements tried per backdrop
 MIN_SHARPNESS = 0.75  # a sprite is enlarged at most 1/0.75 x
 
 
@@ -188,25 +189,32 @@ def load_sources(sources: Iterable[str | Path | Source] | None = None,
 
 
 def walk_path(start: tuple[float, float], at: int, velocity: tuple[float, float], num_frames: int,
-              height_of: Callable[[float], float]) -> tuple[np.ndarray, np.ndarray]:
-    """Feet and body heights of a straight walk through ``start`` at frame ``at``.
+              height_of: Callable[[float], float], a: float = 0.0, focal: float = 0.0
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Feet and body heights of a straight walk on the ground through ``start`` at frame ``at``.
 
     Args:
         start: foot point ``(u, v)`` px at frame ``at`` (0 <= at < num_frames).
-        velocity: ``(du, dv)`` per frame in body heights (so speed follows perspective).
+        velocity: ``(sideways, towards)`` body heights per frame (see
+            :class:`parttrack.synth.composite_sources.Sprite`): ``du = sideways * h`` and
+            ``dv = foot_rate(towards, h, a, focal)`` per frame at body height ``h``.
         height_of: foot row -> body height px.
+        a, focal: the backdrop's perspective slope and focal length, px (``a == 0``: no depth
+            motion).
 
     Returns:
         ``feet`` ``(T, 2)`` and ``heights`` ``(T,)`` float64.
     """
+    def step(v: float) -> np.ndarray:
+        h = height_of(v)
+        return np.array([velocity[0] * h, foot_rate(velocity[1], h, a, focal)])
+
     feet = np.zeros((num_frames, 2))
     feet[at] = start
     for t in range(at + 1, num_frames):
-        h = height_of(feet[t - 1, 1])
-        feet[t] = feet[t - 1] + np.multiply(velocity, h)
+        feet[t] = feet[t - 1] + step(feet[t - 1, 1])
     for t in range(at - 1, -1, -1):
-        h = height_of(feet[t + 1, 1])
-        feet[t] = feet[t + 1] - np.multiply(velocity, h)
+        feet[t] = feet[t + 1] - step(feet[t + 1, 1])
     heights = np.array([height_of(v) for v in feet[:, 1]])
     return feet, heights
 
@@ -241,7 +249,8 @@ class _Planner:
               velocity: tuple[float, float] | None = None, size: float | None = None) -> _Actor:
         size = float(self.rng.uniform(0.92, 1.08)) if size is None else size
         vel = velocity if velocity is not None else ((-1 if mirror else 1) * sprite.velocity[0], sprite.velocity[1])
-        feet, heights = walk_path(start, at, vel, self.cfg.num_frames, self.height_of(size))
+        feet, heights = walk_path(start, at, vel, self.cfg.num_frames, self.height_of(size),
+                                  self.bd.height_fit[0], self.bd.focal)
         gain = tuple(float(np.clip(b / max(s, 1.0), 0.85, 1.15)) for b, s in zip(self.bd.mean_bgr, sprite.mean_bgr, strict=True))
         return _Actor(sprite.cuts, sprite, mirror, int(self.rng.integers(len(sprite.cuts))), feet, heights, role,
                       gain=gain)  # type: ignore[arg-type]
@@ -268,7 +277,7 @@ class _Planner:
         sprite = s.sprite if lookalike else self.sprite_for(h)
         s_dir = (-1 if s.mirror else 1) * s.sprite.velocity[0]
         if kind == "side-by-side":
-            off = np.array([rng.choice([-1, 1]) * rng.uniform(0.22, 0.32), rng.uniform(-0.04, 0.04)]) * h
+            off = np.array([rng.choice([-1, 1]) * rng.uniform(0.2, 0.3), rng.uniform(-0.04, 0.04)]) * h
             mirror = (sprite.velocity[0] >= 0) != (s_dir >= 0)
             a = self.actor(sprite, mirror, tuple(s.feet[at] + off), at, "companion",
                            velocity=((-1 if s.mirror else 1) * s.sprite.velocity[0], s.sprite.velocity[1]))
@@ -349,16 +358,20 @@ def composite_clip(config: CompositeConfig, seed: int, sources: Iterable[str | P
     sprites = [s for src in loaded for s in src.sprites]
     rng = np.random.default_rng(int(seed))
     scenario = config.scenario if config.scenario != "mixed" else SCENARIOS[int(rng.integers(len(SCENARIOS)))]
-    src = loaded[int(rng.integers(len(loaded)))]
-    bd = make_backdrop(src, config.width, config.height)
-    plan = _Planner(config, bd, sprites, rng)
+    first = int(rng.integers(len(loaded)))
     subject = None
-    for _ in range(MAX_TRIES):
-        subject = plan.subject()
+    for src in loaded[first:] + loaded[:first]:  # a backdrop where no walk fits: the next one
+        bd = make_backdrop(src, config.width, config.height)
+        plan = _Planner(config, bd, sprites, rng)
+        for _ in range(MAX_TRIES):
+            subject = plan.subject()
+            if subject is not None:
+                break
         if subject is not None:
             break
     if subject is None:
-        raise ConfigError(f"could not place a subject on {src.name} at {config.width}x{config.height}")
+        raise ConfigError(f"could not place a subject walking {config.num_frames} frames inside "
+                          f"{config.width}x{config.height} on any backdrop")
     if scenario == "lookalike":
         actors = [subject, plan.partner(subject, str(rng.choice(["crossing", "side-by-side"])), True)]
     else:

@@ -8,9 +8,9 @@ From one annotated clip (a Town Centre ``*_gt.csv`` or a MOTChallenge folder, an
 * **sprites**: 25-44 consecutive frames of one person who stands free of others (body box
   inside the frame, < 15 % of it overlapped by another body box), each frame cut around the
   true body box with a soft mask (background difference against the median, holes filled,
-  torso and head kept, bounded by an ellipse around the box). The run length is chosen so
-  the last frame leads back into the first (the most similar silhouette), so cycling the
-  sprite keeps a walk going. People standing still (they are in the median) and people the
+  torso and head kept, bounded by an ellipse around the box). The loop (>= 20 frames) is
+  cut between the two most alike silhouettes of the run, so cycling the sprite keeps a
+  walk going. People standing still (they are in the median) and people the
   mask cannot tell from the street (< 70 % of the body box's middle solid) are left out.
 
 Head boxes: Town Centre annotates them; they are carried through unchanged. MOT data has body
@@ -39,11 +39,13 @@ from parttrack.synth.composite_render import foreground_mask
 HELD_OUT = ("clip_f0249_n149",)  # Town Centre evaluation clip: never a composite source
 HEAD_RATIO = 0.118  # Town Centre: head-box height / body-box height (5-95 %: 0.116-0.122)
 HEAD_ASPECT = 0.93  # Town Centre: head-box width / height (median)
-MIN_RUN, MAX_RUN = 25, 44  # sprite length bounds, frames
+MIN_RUN, MAX_RUN = 25, 44  # run length bounds, frames
+MIN_LOOP = 20  # shortest sprite loop, frames (a gait cycle is ~25-30 at 25 fps)
 MAX_OVERLAP = 0.15
 MEDIAN_SAMPLES = 25
 MAX_SPRITES = 14
 MIN_SPEED = 0.005  # body heights per frame (walking is ~0.01-0.04)
+FOCAL_PER_WIDTH = 1.0  # assumed focal length / image width (a ~53 degree lens); no calibration
 MIN_COVER = 0.7  # solid share of the body box's middle (people measure 0.77-0.99, a ghost 0.55)
 
 
@@ -71,7 +73,9 @@ class Sprite:
     Attributes:
         name: ``<clip>/id<person>/f<first frame>``.
         cuts: the frames, in order.
-        velocity: mean foot motion ``(du, dv)`` per frame in body heights (image axes).
+        velocity: ``(sideways, towards)`` walking speed in body heights per frame: sideways
+            in the image (right positive), towards the camera on the ground (see
+            :func:`depth_speed`), so the walk can be replayed under another camera.
         head_source: ``"annotated"`` or ``"estimated"``.
         mean_bgr: mean colour of the source clip's backdrop (for colour matching).
     """
@@ -232,15 +236,19 @@ def box_mask(shape: tuple[int, int], boxes: list[BoxXYWH], scale: float, grow: f
     return m
 
 
-def _wrap_length(alphas: list[np.ndarray]) -> int:
-    """Sprite length L (>= MIN_RUN - 1) whose following frame looks most like the first, so
-    frame L-1 -> frame 0 continues the walk."""
-    small = [cv2.resize(a, (16, 32), interpolation=cv2.INTER_AREA) for a in alphas]
-    best, best_d = len(alphas), np.inf
-    for n in range(MIN_RUN - 1, len(alphas)):
-        d = float(np.abs(small[n] - small[0]).mean())
-        if d < best_d:
-            best, best_d = n, d
+def loop_window(alphas: list[np.ndarray], min_len: int = MIN_LOOP) -> tuple[int, int]:
+    """The frames ``[i, j)`` to cycle: the pair (``j - i >= min_len``) whose silhouettes
+    ``i`` and ``j`` are most alike (masks shrunk to 16x32), so frame ``j - 1`` -> frame ``i``
+    continues the walk like ``j - 1`` -> ``j`` would. All frames when there are too few."""
+    if len(alphas) <= min_len:
+        return 0, len(alphas)
+    small = np.stack([cv2.resize(a, (16, 32), interpolation=cv2.INTER_AREA) for a in alphas])
+    best, best_d = (0, len(alphas)), np.inf
+    for i in range(len(alphas) - min_len):
+        d = np.abs(small[i + min_len :] - small[i]).mean(axis=(1, 2))
+        k = int(np.argmin(d))
+        if d[k] < best_d:
+            best, best_d = (i, i + min_len + k), float(d[k])
     return best
 
 
@@ -307,6 +315,9 @@ def load_source(path: str, median_scale: float = 0.5, max_sprites: int = MAX_SPR
     median = median_small if scale == 1.0 else cv2.resize(median_small, (W, H), interpolation=cv2.INTER_LINEAR)
     mean_bgr = tuple(float(v) for v in median.reshape(-1, 3).mean(axis=0))
     head_source = "annotated" if "head" in seq.info.part_names else "estimated"
+    feet = np.array([(s.box[1] + s.box[3], s.box[3]) for fa in seq for s in fa.subjects], np.float32).reshape(-1, 2)
+    tops = np.array([s.box[1] for fa in seq for s in fa.subjects], np.float32)
+    a_src, focal_src = fit_perspective(feet, H)[0], FOCAL_PER_WIDTH * W
     sprites = []
     for r, (pid, ks) in enumerate(runs):
         cuts = []
@@ -320,22 +331,20 @@ def load_source(path: str, median_scale: float = 0.5, max_sprites: int = MAX_SPR
                 hb = (head[0] - x0, head[1] - y0, head[2], head[3])
             alpha = foreground_mask(img, bg, body, hb)
             cuts.append(Cut(img, alpha, body, hb))
-        length = _wrap_length([c.alpha for c in cuts])
-        cuts = cuts[:length]
+        i, j = loop_window([c.alpha for c in cuts])
+        cuts, ks = cuts[i:j], ks[i:j]
         mean_h = float(np.mean([c.body[3] for c in cuts]))
-        # foot motion in frame pixels: box bottom-centre plus the cut origin's shift
+        # foot motion over the loop: sideways in body heights, towards the camera on the ground
         f0 = seq.frames[ks[0]].get(pid).box  # type: ignore[union-attr]
-        f1 = seq.frames[ks[length - 1]].get(pid).box  # type: ignore[union-attr]
-        du = ((f1[0] + f1[2] / 2) - (f0[0] + f0[2] / 2)) / max(length - 1, 1) / mean_h
-        dv = ((f1[1] + f1[3]) - (f0[1] + f0[3])) / max(length - 1, 1) / mean_h
+        f1 = seq.frames[ks[-1]].get(pid).box  # type: ignore[union-attr]
+        du = ((f1[0] + f1[2] / 2) - (f0[0] + f0[2] / 2)) / max(len(ks) - 1, 1) / mean_h
+        dv = depth_speed(((f1[1] + f1[3]) - (f0[1] + f0[3])) / max(len(ks) - 1, 1), mean_h, a_src, focal_src)
         if math.hypot(du, dv) < MIN_SPEED:  # standing: it would slide, not walk
             continue
         if np.mean([mask_cover(c.alpha, c.body) for c in cuts]) < MIN_COVER:  # not told apart from the street
             continue
         sprites.append(Sprite(f"{seq.info.name}/id{pid}/f{ks[0]}", tuple(cuts), (float(du), float(dv)),
                               head_source, mean_bgr))  # type: ignore[arg-type]
-    feet = np.array([(s.box[1] + s.box[3], s.box[3]) for fa in seq for s in fa.subjects], np.float32).reshape(-1, 2)
-    tops = np.array([s.box[1] for fa in seq for s in fa.subjects], np.float32)
     return Source(seq.info.name, median, feet, tops, tuple(sprites))
 
 
@@ -348,6 +357,7 @@ class Backdrop:
         height_fit: ``(a, b)``: body height = ``a * foot_v + b`` output pixels (a least-squares
             fit to the clip's annotated people).
         foot_range: ``(lo, hi)`` foot rows where people were annotated (5-95 %), output px.
+        focal: assumed focal length, output px (``FOCAL_PER_WIDTH`` x the source's width).
     """
 
     name: str
@@ -355,12 +365,43 @@ class Backdrop:
     height_fit: tuple[float, float]
     foot_range: tuple[float, float]
     mean_bgr: tuple[float, float, float]
+    focal: float = 0.0
 
     def body_height(self, v: float) -> float:
         """Body-box height in output pixels of a person whose feet are at row ``v``."""
         H = self.image.shape[0]
         a, b = self.height_fit
         return float(np.clip(a * v + b, 0.08 * H, 0.8 * H))
+
+
+def fit_perspective(feet: np.ndarray, height: float) -> tuple[float, float]:
+    """``(a, b)`` with body height ~ ``a * foot_row + b`` over ``(N, 2)`` ``(foot row, body
+    height)`` pairs: least-squares slope (>= 0; 0 when fewer than 10 people or feet spread
+    over < 10 % of ``height``), intercept the median residual (robust to odd boxes)."""
+    if len(feet) >= 10 and np.ptp(feet[:, 0]) > 0.1 * height:
+        a = max(float(np.polyfit(feet[:, 0], feet[:, 1], 1)[0]), 0.0)
+        return a, float(np.median(feet[:, 1] - a * feet[:, 0]))
+    return 0.0, float(np.median(feet[:, 1])) if len(feet) else 0.3 * height
+
+
+def depth_speed(dv: float, height: float, a: float, focal: float) -> float:
+    """Walking speed towards the camera, body heights per frame, from the foot's image motion.
+
+    On flat ground seen by a pinhole camera, body height ``h = a (v - v0)`` with ``a`` the
+    person's height over the camera's, and distance ``z = focal * H / h``; so a foot moving
+    ``dv`` px per frame approaches by ``focal * a * dv / h**2`` body heights per frame.
+
+    Args:
+        dv: foot row change per frame, px (down = towards the camera).
+        height: body height, px. a: perspective slope. focal: focal length, px.
+    """
+    return focal * a * dv / (height * height)
+
+
+def foot_rate(speed: float, height: float, a: float, focal: float) -> float:
+    """Inverse of :func:`depth_speed`: foot row change per frame (px) of a person walking
+    ``speed`` body heights per frame towards the camera; 0 without perspective (``a == 0``)."""
+    return 0.0 if a <= 0 or focal <= 0 else speed * height * height / (focal * a)
 
 
 def make_backdrop(src: Source, width: int, height: int) -> Backdrop:
@@ -379,13 +420,9 @@ def make_backdrop(src: Source, width: int, height: int) -> Backdrop:
     image = np.ascontiguousarray(big[oy : oy + height, ox : ox + width])
     feet = src.feet * s
     feet[:, 0] -= oy
-    if len(feet) >= 10 and np.ptp(feet[:, 0]) > 0.1 * height:
-        a, b = np.polyfit(feet[:, 0], feet[:, 1], 1)
-        a = max(float(a), 0.0)
-        b = float(np.median(feet[:, 1] - a * feet[:, 0]))
-    else:
-        a, b = 0.0, float(np.median(feet[:, 1])) if len(feet) else 0.3 * height
+    a, b = fit_perspective(feet, height)
     lo = float(np.clip(np.percentile(feet[:, 0], 5), 0, height)) if len(feet) else 0.5 * height
     hi = float(np.clip(np.percentile(feet[:, 0], 95), 0, height)) if len(feet) else height
     mean_bgr = tuple(float(v) for v in image.reshape(-1, 3).mean(axis=0))
-    return Backdrop(src.name, image, (float(a), float(b)), (lo, hi), mean_bgr)  # type: ignore[arg-type]
+    return Backdrop(src.name, image, (float(a), float(b)), (lo, hi), mean_bgr,  # type: ignore[arg-type]
+                    FOCAL_PER_WIDTH * w0 * s)

@@ -3,8 +3,8 @@ property (as :mod:`parttrack.synth.suites` does for cartoon clips).
 
 * ``real-crossing``: another real person crosses the subject's path; the subject's visible
   head comes within one head height of another visible head at least once ([0005]).
-* ``real-side-by-side``: a companion walks beside the subject (heads within 2 head heights
-  for more than half the frames).
+* ``real-side-by-side``: a companion walks beside the subject (heads within 3 head heights,
+  i.e. ~0.35 body heights, for more than half the frames).
 * ``real-lookalike``: the crosser or companion is the subject again or a recoloured copy,
   and comes within 2 head heights of the subject at least once.
 * ``real-occlusion``: a nearer person passes in front; the subject is less than half
@@ -52,7 +52,7 @@ def _pick_side_by_side(clip: CompositeClip) -> int | None:
     if sid is None or not trackable(clip, sid):  # type: ignore[arg-type]
         return None
     gaps = head_gaps(clip.sequence, sid, visible_only=False)
-    return sid if sum(g <= 2.0 for g in gaps.values()) > 0.5 * clip.sequence.info.num_frames else None
+    return sid if sum(g <= 3.0 for g in gaps.values()) > 0.5 * clip.sequence.info.num_frames else None
 
 
 def _pick_lookalike(clip: CompositeClip) -> int | None:
