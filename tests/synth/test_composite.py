@@ -16,16 +16,19 @@ from parttrack.synth.composite import (
     resolve_sources,
     walk_path,
 )
+from parttrack.synth.composite_backdrop import (
+    depth_speed,
+    fit_perspective,
+    foot_rate,
+    make_backdrop,
+)
 from parttrack.synth.composite_render import ellipse_mask
 from parttrack.synth.composite_sources import (
     HEAD_RATIO,
     Cut,
     Source,
     Sprite,
-    depth_speed,
     estimate_head,
-    foot_rate,
-    make_backdrop,
     mask_cover,
     masked_median,
     sprite_runs,
@@ -113,6 +116,13 @@ def test_walk_path_is_a_straight_line_at_constant_height():
     # with perspective a = 0.5, focal 400: towards-camera 0.01 heights/frame -> 0.01 * 40**2 / 200 px
     feet, _ = walk_path((50.0, 80.0), 0, (0.0, 0.01), 3, lambda v: 40.0, a=0.5, focal=400.0)
     assert np.allclose(feet[:, 1], [80.0, 80.08, 80.16])
+
+
+def test_fit_perspective_recovers_a_line_and_falls_back_flat():
+    v = np.linspace(100, 300, 20)
+    a, b = fit_perspective(np.stack([v, 0.5 * v - 20], axis=1), 400.0)
+    assert a == pytest.approx(0.5) and b == pytest.approx(-20.0)
+    assert fit_perspective(np.array([[100.0, 40.0]] * 3), 400.0) == (0.0, 40.0)
 
 
 def test_depth_speed_and_foot_rate_invert_each_other():

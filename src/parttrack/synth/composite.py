@@ -41,6 +41,7 @@ import numpy as np
 
 from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
 from parttrack.errors import ConfigError
+from parttrack.synth.composite_backdrop import Backdrop, foot_rate, make_backdrop
 from parttrack.synth.composite_render import (
     contact_shadow,
     foot_affine,
@@ -51,15 +52,12 @@ from parttrack.synth.composite_render import (
     visible_fraction,
 )
 from parttrack.synth.composite_sources import (
-    Backdrop,
     Cut,
     Source,
     Sprite,
     check_allowed,
     default_data_root,
-    foot_rate,
     load_source,
-    make_backdrop,
 )
 
 SCENARIOS = ("crossing", "side-by-side", "lookalike", "occlusion")
