@@ -10,9 +10,11 @@ on real backdrops (each clip's temporal median) and stages the [0005] cases unde
   walk) or a recoloured copy (clothes hue-shifted, lightness kept);
 * ``occlusion``: a nearer person passes in front of the subject.
 
-Each person walks on a straight line at its own real speed and direction (the sprite's mean
-foot motion, mirrored when it walks the other way), its walk the cycled real frames, its size
-from the backdrop's perspective (body height fitted to foot row over the clip's annotations).
+Each person walks a straight line at its own real speed and direction, replayed on the
+ground plane of the new street (sideways and towards-camera speed, see
+:mod:`parttrack.synth.composite_backdrop`; mirrored when it walks the other way), its walk
+the cycled real frames, its size from the backdrop's perspective (body height fitted to foot
+row over the clip's annotations).
 Depth order is by foot row. Every frame is annotated as the patent's correct answer data
 ([0028]-[0029]): id, body box (the true box mapped through the paste), ``head`` part box
 (visible when >= half of its pixels show), visibility (solid pixels not covered by nearer
