@@ -208,3 +208,13 @@ def test_mask_cover_measures_the_body_middle():
     assert mask_cover(alpha, (0.0, 0.0, 40.0, 100.0)) == 0.0
     alpha[:, :20] = 1.0  # the left half of the box only
     assert mask_cover(alpha, (0.0, 0.0, 40.0, 100.0)) == 0.5
+
+
+def test_training_stream_is_named_varied_and_checks_overrides():
+    from parttrack.synth.composite_suites import composite_training_clips
+
+    clips = list(composite_training_clips(2, seed=1, sources=[_source()], width=160, height=120, num_frames=8))
+    assert [c.sequence.info.name for c in clips] == ["composite_train_1_0", "composite_train_1_1"]
+    assert all(len(c.frames) == 8 and c.sequence.subject_id is not None for c in clips)
+    with pytest.raises(ValueError, match="unknown"):
+        list(composite_training_clips(1, sources=[_source()], colour="red"))
