@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from parttrack.data import suites
 from parttrack.evaluation.plan import path_data, suite_data
 from parttrack.evaluation.run import evaluate
 from parttrack.models import load_weights
+from parttrack.synth import suites
 from parttrack.tracker.part_tracker import TrackerConfig
 
 TUNE_SEED = 5_000_000
