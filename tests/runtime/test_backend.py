@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 
-from parttrack.errors import UsageError
 from parttrack.models import Weights
-from parttrack.runtime.backend import DEFAULT_THREADS, TorchBackend, make_backend
+from parttrack.runtime.backend import TorchBackend, make_backend
 from parttrack.runtime.graphs import FRAME_OUTPUTS, MODEL_OUTPUTS, FrameGraph
-from parttrack.runtime.ort import OrtBackend, providers_for, session_options
+from parttrack.runtime.ort import OrtBackend
 from parttrack.tracker.part_tracker import PartTracker
-from tests.weights_helpers import random_weights
-
-
-@pytest.fixture(scope="module")
-def weights() -> Weights:
-    return random_weights()
-
-
-@pytest.fixture
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """The session's shared ONNX cache (other test files export the same weights into it)."""
-    path = tmp_path_factory.getbasetemp() / "parttrack-onnx-cache"
-    monkeypatch.setenv("PARTTRACK_CACHE", str(path))
-    return path
 
 
 def synthetic_clip(n: int = 16) -> list[np.ndarray]:
@@ -98,39 +82,11 @@ def test_backends_run_the_same_graph_and_batch(weights: Weights, onnx_cache) -> 
         np.testing.assert_allclose(one[k][0], got[k][1], atol=1e-5, rtol=0, err_msg=k)
 
 
-def test_session_options() -> None:
-    so = session_options()
-    assert so.intra_op_num_threads == DEFAULT_THREADS == 1
-    assert so.inter_op_num_threads == 1
-    assert so.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
-    assert so.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    so2 = session_options(2, spinning=True)
-    assert so2.intra_op_num_threads == 2
-    assert so2.get_session_config_entry("session.intra_op.allow_spinning") == "1"
-
-
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_bad_thread_counts(bad: object) -> None:
-    with pytest.raises(ValueError, match="num_threads"):
-        session_options(bad)  # type: ignore[arg-type]
-
-
 def test_unknown_backend(weights: Weights) -> None:
     with pytest.raises(ValueError, match="backend must be one of torch, onnxruntime"):
         make_backend(weights, "tensorrt")
     with pytest.raises(ValueError, match="backend must be"):
         PartTracker(weights, backend="tensorrt")
-
-
-def test_providers() -> None:
-    assert providers_for("cpu") == ["CPUExecutionProvider"]
-    with pytest.raises(UsageError, match="not supported"):
-        providers_for("mps")
-    if "CUDAExecutionProvider" not in ort.get_available_providers():
-        with pytest.raises(UsageError, match="onnxruntime-gpu"):
-            providers_for("cuda")
-    else:  # pragma: no cover - GPU machines
-        assert providers_for("cuda")[0] == "CUDAExecutionProvider"
 
 
 def run_cli(args: list[str]) -> int:
@@ -177,20 +133,6 @@ def test_cli_track_bad_backend_options(tmp_path, capsys, extra: list[str], messa
     code = run_cli(["track", str(tmp_path / "missing.mp4"), "--box", "1,1,5,5", *extra])
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
-
-
-def test_bad_onnx_files(tmp_path, onnx_cache, weights: Weights) -> None:
-    from parttrack.errors import ParttrackError
-    from parttrack.runtime.export import export_cached
-
-    junk = tmp_path / "junk.onnx"
-    junk.write_bytes(b"not a model")
-    paths = export_cached(weights)
-    with pytest.raises(ParttrackError, match="cannot load ONNX model") as e:
-        OrtBackend(paths.template, junk)
-    assert "junk.onnx" in str(e.value)
-    with pytest.raises(ParttrackError, match="not a parttrack ONNX graph: no output"):
-        OrtBackend(paths.template, paths.template)  # a template graph is no frame graph
 
 
 def test_long_lost_stream_does_not_overflow(weights: Weights) -> None:
