@@ -9,14 +9,11 @@ import torch
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import AnnotatedSequence, FrameAnnotation, PartBox, SequenceInfo, Subject
-from parttrack.errors import UsageError
-from parttrack.evaluation.peers import CsrtPeer, TopDownParts, box_prior_parts, clip_box
 from parttrack.evaluation.plan import (
     ALL_METHODS,
     NO_WEIGHTS,
     TRACKER_METHODS,
     EvalData,
-    check_methods,
     frames_to_decode,
     path_data,
     plan_subjects,
@@ -72,40 +69,6 @@ def weights() -> Weights:
     torch.manual_seed(0)
     cfg = ModelConfig(parts=("head", "eye"), width=8)
     return Weights(cfg, PartDetector(cfg).eval(), SiameseTracker(cfg).eval())
-
-
-def subj(pid: int, x: float, vis: float = 1.0) -> Subject:
-    return Subject(pid, (x, 50.0, 20.0, 60.0), vis, {"head": PartBox((x + 5, 50.0, 10.0, 10.0))})
-
-
-def test_plan_subjects_rules() -> None:
-    anns = {}
-    for k in range(15):
-        subs = [subj(0, 10.0 + k, vis=0.2 if k < 3 else 1.0)]  # visible from frame 3
-        if k < 9:
-            subs.append(subj(1, 100.0))  # only 9 frames: too short for "all"
-        if k >= 2:
-            subs.append(subj(2, -15.0 if k < 6 else 50.0))  # centre outside until frame 6
-        anns[k] = FrameAnnotation(k, tuple(subs))
-    seq = AnnotatedSequence(SequenceInfo("p", W, H, 25.0, 15), anns, subject_id=1)
-    plans = plan_subjects(seq, "all")
-    assert [(p.subject_id, p.start, p.end) for p in plans] == [(0, 3, 14), (2, 6, 14)]
-    assert plans[0].box == (13.0, 50.0, 20.0, 60.0)
-    assert [(p.subject_id, p.start, p.end) for p in plan_subjects(seq, "chosen")] == [(1, 0, 8)]
-    assert [(p.start, p.end) for p in plan_subjects(seq, "all", max_frames=4)] == [(3, 7), (6, 10)]
-    none = AnnotatedSequence(seq.info, anns, subject_id=None)
-    with pytest.raises(UsageError, match="no chosen subject"):
-        plan_subjects(none, "chosen")
-    with pytest.raises(UsageError, match="'all' or 'chosen'"):
-        plan_subjects(seq, "some")  # type: ignore[arg-type]
-
-
-def test_check_methods() -> None:
-    assert check_methods(["product", "top-down", "product"]) == ("product", "top-down")
-    with pytest.raises(UsageError, match="unknown method.*'bogus'"):
-        check_methods(["product", "bogus"])
-    with pytest.raises(UsageError, match="none given"):
-        check_methods([])
 
 
 def test_run_sequence_decodes_each_frame_once_and_fills_every_track(weights: Weights) -> None:
@@ -208,58 +171,6 @@ def test_random_weights_lose_the_subject_and_every_method_misses(weights: Weight
         if r["part_name"] == "head":
             # untrained heatmap ~ sigmoid(-2.19) = 0.1 < lost threshold 0.2
             assert r["subject"]["lost_frames"] == 4 and r["part"]["misses"] == 4
-
-
-def test_csrt_peer_follows_a_moving_body() -> None:
-    seq, frames = toy_clip(12)
-    peer = CsrtPeer()
-    peer.initialize(frames[0], seq.frames[0].get(0).box)
-    from parttrack.evaluation.metrics import box_iou
-
-    ious = [box_iou(peer.track(frames[k]), seq.frames[k].get(0).box) for k in range(1, 12)]
-    assert min(ious) > 0.6, ious
-    assert box_prior_parts((0.0, 0.0, 100.0, 200.0), ("head",)) == {"head": (49.0, 24.0)}
-
-
-def test_csrt_peer_outside_frame_is_lost() -> None:
-    seq, frames = toy_clip(2)
-    peer = CsrtPeer()
-    peer.initialize(frames[0], (-100.0, -100.0, 50.0, 50.0))
-    assert peer.track(frames[1]) is None
-    assert clip_box((-5.0, 10.0, 20.0, 20.4), 100, 100) == (0, 10, 15, 20)
-    assert clip_box((99.5, 10.0, 20.0, 20.0), 100, 100) is None
-
-
-class _PeakDetector(torch.nn.Module):
-    """Stub detector: a strong head peak at element (20, 10) (outside the test boxes) and a
-    weaker one at (17, 14) with offset (0.25, -0.5) (inside them)."""
-
-    def __init__(self, cfg: ModelConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        B, n, K = x.shape[0], self.cfg.map_size, self.cfg.num_parts
-        heat = torch.zeros(B, K, n, n)
-        heat[:, 0, 10, 20] = 0.9
-        heat[:, 0, 14, 17] = 0.5
-        off = torch.zeros(B, 2 * K, n, n)
-        off[:, 0, 14, 17], off[:, 1, 14, 17] = 0.25, -0.5
-        return {"part_heatmap": heat, "part_size": torch.zeros(B, 2 * K, n, n), "part_offset": off}
-
-
-def test_top_down_parts_maps_the_peak_to_the_image() -> None:
-    cfg = ModelConfig(parts=("head", "eye"), width=8)
-    td = TopDownParts(Weights(cfg, _PeakDetector(cfg), None))
-    frame = np.zeros((H, W, 3), np.uint8)
-    boxes = [(100.0, 60.0, 40.0, 120.0), (10.0, 20.0, 30.0, 90.0)]
-    got = td.detect(frame, boxes, ("head",))
-    for box, found in zip(boxes, got, strict=True):
-        win = CropWindow.around(box, cfg.search_size, cfg.search_factor, cfg.context)
-        # both boxes span map elements x 13.9-18.1, y 9.8-22.2: the weaker peak is inside
-        want = win.to_image(np.array([17.25, 13.5]) * cfg.stride)
-        assert found["head"] == pytest.approx(tuple(want))
-    assert td.detect(frame, [], ("head",)) == []
 
 
 def test_held_out_town_centre_plan_and_one_pass(shared_data) -> None:
