@@ -23,6 +23,14 @@ from parttrack.data.video import VideoWriter
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_weights
 from parttrack.models.io import FORMAT, VERSION
 
+TRACKER_KEYS = (
+    "appearance_threshold, camera_motion, candidate_threshold, filter_beta, filter_min_cutoff, "
+    "frame_rate, identity, keep_maps, lost_growth, lost_threshold, max_candidates, max_windows,"
+    " memory_update_score, method, min_size, motion_lr, part_threshold, parts, point_filter, re"
+    "detect_threshold, refine_start, ring_after, scale_penalty, size_lr, switch_frames, templat"
+    "e_update_interval, template_update_rate, template_update_threshold, window_influence"
+)
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
 W, H, N = 160, 120, 12
 BOX = "60,30,20,50"
@@ -171,9 +179,7 @@ CASES = [
          "error: js_range.jsonl:3: frame 99 is out of range (num_frames 12)"),
     # -- configs --------------------------------------------------------------------------
     Case("config", "tracker config: unknown key", track("clip.mp4", "--config", "t_unknown.yaml"),
-         "error: t_unknown.yaml: unknown key(s) lost_treshold for TrackerConfig (known: keep_maps, lost_growth, "
-         "lost_threshold, method, min_size, motion_lr, part_threshold, parts, redetect_threshold, scale_penalty, size_lr, "
-         "template_update_interval, template_update_rate, template_update_threshold, window_influence)"),
+         "error: t_unknown.yaml: unknown key(s) lost_treshold for TrackerConfig (known: " + TRACKER_KEYS + ")"),
     Case("config", "tracker config: mistyped value", track("clip.mp4", "--config", "t_type.yaml"),
          "error: t_type.yaml: key 'lost_threshold' must be a number, got 'low'"),
     Case("config", "tracker config: not YAML", track("clip.mp4", "--config", "t_yaml.yaml"), "error: t_yaml.yaml:2: not valid YAML: mapping values are not allowed here"),

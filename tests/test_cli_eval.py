@@ -16,7 +16,7 @@ from parttrack.evaluation.report import pct
 from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_weights
 from tests.evaluation.test_run import toy_clip
 
-NO_LOSS = "lost_threshold: 0.0\nredetect_threshold: 0.0\n"
+NO_LOSS = "lost_threshold: 0.0\nredetect_threshold: 0.0\nidentity: false\n"  # random nets: keep found
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,9 @@ def assets(tmp_path_factory) -> dict[str, Path]:
     torch.manual_seed(0)
     save_weights(d / "w.pt", cfg, PartDetector(cfg).eval(), SiameseTracker(cfg).eval())
     # random networks score ~0.1: thresholds 0 so the run keeps a box and parts
-    (d / "t.yaml").write_text("lost_threshold: 0.0\nredetect_threshold: 0.0\npart_threshold: 0.0\n")
+    (d / "t.yaml").write_text(
+        "lost_threshold: 0.0\nredetect_threshold: 0.0\npart_threshold: 0.0\nidentity: false\n"
+    )
     return {"video": d / "clip.mp4", "weights": d / "w.pt", "config": d / "t.yaml", "dir": d}
 
 

@@ -91,8 +91,8 @@ def test_run_sequence_decodes_each_frame_once_and_fills_every_track(weights: Wei
 
 def test_decode_methods_product_matches_the_trackers_own_output(weights: Weights) -> None:
     seq, frames = toy_clip(4)
-    t = PartTracker(weights, TrackerConfig(lost_threshold=0.0, redetect_threshold=0.0, part_threshold=0.0),
-                    keep_maps=True)
+    t = PartTracker(weights, TrackerConfig(lost_threshold=0.0, redetect_threshold=0.0, part_threshold=0.0,
+                                           identity=False, point_filter=False), keep_maps=True)
     t.initialize(frames[0], seq.frames[0].get(0).box)
     for k in (1, 2, 3):
         r = t.track(frames[k], k)
@@ -142,7 +142,8 @@ def test_planted_maps_give_exact_outcomes_per_method(weights: Weights, monkeypat
     seq, frames = toy_clip(8)
     monkeypatch.setattr(PartTracker, "_maps", planted_maps(seq, 0, weights.config))
     data = EvalData("toy", seq, lambda a, b: ((k, frames[k]) for k in range(a, b + 1)))
-    ev = evaluate([data], {"w": weights}, TRACKER_METHODS, "chosen")
+    single_peak = TrackerConfig(identity=False, point_filter=False, refine_start=False)  # planted _maps
+    ev = evaluate([data], {"w": weights}, TRACKER_METHODS, "chosen", tracker_config=single_peak)
     rows = {r["method"]: r for r in ev.rows if r["part_name"] == "head"}
     assert set(rows) == set(TRACKER_METHODS)
     assert {r["part_name"] for r in ev.rows} == {"head"}  # eyes annotated absent: no rows

@@ -36,7 +36,7 @@ def test_part_tracker_backends_agree(weights: Weights, onnx_cache) -> None:
     """Same boxes, scores and part points (within 1e-3 px) from both backends."""
     frames = synthetic_clip()
     box = (60.0, 70.0, 40.0, 90.0)
-    knobs = dict(lost_threshold=0.0, redetect_threshold=0.0, part_threshold=0.0, keep_maps=True)
+    knobs = dict(lost_threshold=0.0, redetect_threshold=0.0, part_threshold=0.0, keep_maps=True, identity=False)
     runs = {}
     for backend in ("torch", "onnxruntime"):
         tr = PartTracker(weights, backend=backend, num_threads=1, **knobs)
@@ -110,7 +110,7 @@ def test_cli_track_backends_agree(weights: Weights, onnx_cache, tmp_path) -> Non
             w.write(f)
     save_weights(tmp_path / "w.pt", weights.config, weights.detector, weights.tracker)
     cfg = tmp_path / "never_lost.yaml"  # random weights score ~0.1: keep the subject found
-    cfg.write_text("lost_threshold: 0.0\nredetect_threshold: 0.0\npart_threshold: 0.0\n")
+    cfg.write_text("lost_threshold: 0.0\nredetect_threshold: 0.0\npart_threshold: 0.0\nidentity: false\n")
     recs = {}
     for backend in ("torch", "onnxruntime"):
         out = tmp_path / f"{backend}.jsonl"

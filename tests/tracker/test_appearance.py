@@ -23,7 +23,7 @@ def test_histogram_sums_to_one_and_same_colour_is_similar():
 
 def test_box_off_frame_and_undecided():
     assert box_histogram(_frame(), (500, 500, 10, 10)) is None
-    assert similarity(None, np.ones((16, 8)) / 128) == 0.5
+    assert similarity(None, np.ones((16, 8)) / 128) == 0.0
 
 
 def test_memory_keeps_first_and_blends_dynamic():

@@ -41,9 +41,9 @@ def box_histogram(frame: np.ndarray, box: BoxXYWH, inner: float = 0.8) -> np.nda
 
 def similarity(a: np.ndarray | None, b: np.ndarray | None) -> float:
     """Bhattacharyya coefficient ``sum(sqrt(a * b))`` of two normalised histograms, in
-    [0, 1] (1 = same colours). 0.5 (undecided) when either is None."""
+    [0, 1] (1 = same colours). 0 when either is None (nothing to compare: no match)."""
     if a is None or b is None:
-        return 0.5
+        return 0.0
     return float(np.sqrt(np.maximum(a, 0) * np.maximum(b, 0)).sum())
 
 
@@ -78,5 +78,5 @@ class AppearanceMemory:
     def match(self, hist: np.ndarray | None) -> float:
         """Similarity of ``hist`` to the subject: the better of first and dynamic, [0, 1]."""
         if self.first is None:
-            return 0.5
+            return 0.0
         return max(similarity(self.first, hist), similarity(self.dynamic, hist))

@@ -25,9 +25,9 @@ def _dft_size_below(n: int) -> int:
 
 def small_grey(frame: np.ndarray, width: int) -> tuple[np.ndarray, int]:
     """A float32 grey copy of ``frame`` ``(H, W, 3)`` uint8 BGR, every ``step``-th pixel with
-    ``step = max(1, W // width)``, cropped to DFT-friendly sizes; returns it and ``step``
+    ``step = max(1, round(W / width))``, cropped to DFT-friendly sizes; returns it and ``step``
     (frame px per copy px)."""
-    step = max(1, frame.shape[1] // width)
+    step = max(1, round(frame.shape[1] / width))
     sub = np.ascontiguousarray(frame[::step, ::step])
     grey = cv2.cvtColor(sub, cv2.COLOR_BGR2GRAY)
     h, w = _dft_size_below(grey.shape[0]), _dft_size_below(grey.shape[1])
@@ -50,7 +50,7 @@ class CameraMotion:
         dx, dy = cam(frame1)   # frame px the picture moved by
     """
 
-    def __init__(self, width: int = 240, min_response: float = 0.1, dead_zone: float = 0.3) -> None:
+    def __init__(self, width: int = 128, min_response: float = 0.1, dead_zone: float = 0.6) -> None:
         if width < 16:
             raise ValueError(f"width must be >= 16 px, got {width}")
         self.width = width

@@ -31,6 +31,28 @@ class TrackerConfig:
             score (None = never, the default).
         template_update_interval: frames between template refreshes.
         template_update_rate: blend weight of the new template features, 0-1.
+        identity: keep the subject's identity among look-alikes (issue 12): candidates of the
+            subject heatmap, a Kalman motion model, distractor association, an appearance
+            memory and an honest absent state (:mod:`parttrack.tracker.identity`). False = the
+            single-peak SiamRPN-style localisation above (``window_influence``,
+            ``scale_penalty``, ``size_lr``, ``lost_growth``, ``motion_lr``), kept for ablation.
+        max_candidates: candidates per search window (heatmap local maxima).
+        candidate_threshold: smallest heatmap value of a candidate.
+        switch_frames: frames the subject must be unmatched before a candidate known to be
+            another person may become the subject (switch hysteresis).
+        appearance_threshold: colour-histogram similarity (Bhattacharyya, 0-1) a candidate
+            needs to re-find the subject after a loss (0 = appearance not used).
+        memory_update_score: the dynamic appearance memory is refreshed on frames scoring at
+            least this with no rival candidate near the subject.
+        camera_motion: compensate whole-picture motion (phase correlation) before the search.
+        ring_after: frames of loss before the search spreads into a ring of windows at the
+            subject's scale.
+        max_windows: search windows per frame while searching for a lost subject (one batch).
+        point_filter: steady the reported part points with a One-Euro filter.
+        filter_min_cutoff: its cutoff at rest, Hz (lower = steadier).
+        filter_beta: its cutoff increase per subject height per second.
+        frame_rate: frames per second the filter assumes.
+        refine_start: refine a loose start box to the person inside it (part detector heads).
     """
 
     method: str = "product"
@@ -48,12 +70,27 @@ class TrackerConfig:
     template_update_threshold: float | None = None
     template_update_interval: int = 10
     template_update_rate: float = 0.3
+    identity: bool = True
+    max_candidates: int = 5
+    candidate_threshold: float = 0.1
+    switch_frames: int = 15
+    appearance_threshold: float = 0.6
+    memory_update_score: float = 0.6
+    camera_motion: bool = True
+    ring_after: int = 3
+    max_windows: int = 9
+    point_filter: bool = True
+    filter_min_cutoff: float = 1.0
+    filter_beta: float = 5.0
+    frame_rate: float = 25.0
+    refine_start: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         for name in ("part_threshold", "lost_threshold", "redetect_threshold", "window_influence",
-                     "template_update_rate", "motion_lr"):
+                     "template_update_rate", "motion_lr", "candidate_threshold",
+                     "appearance_threshold", "memory_update_score"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
@@ -65,5 +102,12 @@ class TrackerConfig:
             raise ValueError("scale_penalty and size_lr must be >= 0 and min_size > 0")
         if self.template_update_interval < 1:
             raise ValueError(f"template_update_interval must be >= 1, got {self.template_update_interval}")
+        for name in ("max_candidates", "max_windows", "ring_after"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.switch_frames < 0:
+            raise ValueError(f"switch_frames must be >= 0, got {self.switch_frames}")
+        if self.filter_min_cutoff <= 0 or self.filter_beta < 0 or self.frame_rate <= 0:
+            raise ValueError("filter_min_cutoff and frame_rate must be > 0 and filter_beta >= 0")
         if self.parts is not None and not self.parts:
             raise ValueError("parts must be None (all) or a non-empty list")

@@ -4,11 +4,14 @@ The idea of KeepTrack (Mayer et al., ICCV 2021) with hand-made association, in B
 split (``kalman.py`` = motion, this module = matching and the per-frame state machine):
 
 * every frame the subject heatmap's peaks are *candidates* (``candidates.py``);
-* the subject and every remembered *distractor* (a candidate that was not the subject) are
-  associated with this frame's candidates in one Hungarian assignment
-  (``scipy.optimize.linear_sum_assignment``) on Mahalanobis motion cost, gated;
-* the subject never moves to a candidate that continues a known distractor, unless it has been
-  unmatched for ``switch_frames`` frames and that candidate matches its appearance memory;
+* while the subject is tracked, it and every remembered *distractor* (a candidate that was
+  not the subject) are associated with this frame's candidates in one Hungarian assignment
+  (``scipy.optimize.linear_sum_assignment``; a track may stay unmatched) on a gated
+  Mahalanobis motion cost minus a share of the heatmap score;
+* while it is lost, the distractors are associated first and keep what continues them;
+* the subject never moves to a candidate that continues a known distractor while it is
+  lost, unless it has been lost for ``switch_frames`` frames and that candidate matches its
+  appearance memory;
 * after a loss, a *new* candidate (one no distractor explains) inside the growing motion gate
   that matches the appearance memory re-finds the subject at once;
 * when nothing matches, the subject is **absent**: its filter coasts and no part is reported.
@@ -55,6 +58,12 @@ class Decision:
 class _Track:
     kf: ConstantVelocityKalman
     age: int = 0  # frames since last matched
+    hits: int = 1  # frames matched
+
+    @property
+    def confirmed(self) -> bool:
+        """Seen on at least two frames, the last one recently: a known other person."""
+        return self.hits >= 2 and self.age <= 2
 
 
 @dataclass
@@ -71,18 +80,22 @@ class IdentityTracker:
             another person may become the subject.
         gate: chi-square gate of the motion cost (2 dof).
         min_gate_px: gate radius floor, in subject heights.
-        distractor_memory: frames an unmatched distractor is remembered.
-        coast_damping: velocity factor per coasting frame.
+        distractor_memory: frames an unmatched distractor is remembered (it coasts on its
+            own filter, so a person hidden behind the subject is still known when it emerges).
+        coast_damping: velocity factor per coasting frame (subject).
+        score_weight: weight of the candidate's heatmap score against the motion cost
+            (look-alikes score alike: motion decides).
     """
 
     present_threshold: float = 0.2
     refind_threshold: float = 0.4
-    appearance_threshold: float = 0.5
-    switch_frames: int = 10
+    appearance_threshold: float = 0.6
+    switch_frames: int = 15
     gate: float = CHI2_95_2DOF
     min_gate_px: float = 0.25
-    distractor_memory: int = 5
+    distractor_memory: int = 25
     coast_damping: float = 0.8
+    score_weight: float = 0.3
     subject: ConstantVelocityKalman | None = field(default=None, init=False)
     aspect: float = field(default=0.4, init=False)
     unmatched: int = field(default=0, init=False)
@@ -140,7 +153,7 @@ class IdentityTracker:
         ok &= (ratio > 0.5) & (ratio < 2.0)
         if self.unmatched and appearance is not None:
             ok &= appearance >= self.appearance_threshold
-        cost = d2 / gate - cands[:, 4]
+        cost = d2 / gate - self.score_weight * cands[:, 4]
         return np.where(ok, cost, _INFEASIBLE)
 
     def _distractor_costs(self, cands: np.ndarray) -> np.ndarray:
@@ -150,7 +163,7 @@ class IdentityTracker:
             d2 = t.kf.position_distance(cands[:, :2])
             sig = max(t.kf.position_sigma(), 1e-6)
             gate = max(self.gate, (self.min_gate_px * s / sig) ** 2)
-            rows.append(np.where(d2 <= gate, d2 / gate - cands[:, 4], _INFEASIBLE))
+            rows.append(np.where(d2 <= gate, d2 / gate - self.score_weight * cands[:, 4], _INFEASIBLE))
         return np.array(rows).reshape(len(self.distractors), len(cands))
 
     def step(self, candidates: np.ndarray, appearance: np.ndarray | None = None) -> Decision:
@@ -165,10 +178,18 @@ class IdentityTracker:
         assert self.subject is not None, "call reset(box) first"
         cands = np.asarray(candidates, dtype=np.float64).reshape(-1, 5)
         n = len(cands)
-        cost = np.vstack([self._subject_costs(cands, appearance)[None, :], self._distractor_costs(cands)])
-        rows, cols = linear_sum_assignment(cost) if n else (np.zeros(0, int), np.zeros(0, int))
-        taken: dict[int, int] = {int(r): int(c) for r, c in zip(rows, cols, strict=True) if cost[r, c] < _INFEASIBLE / 2}
-        chosen = taken.get(0)
+        mine, others = self._subject_costs(cands, appearance), self._distractor_costs(cands)
+        self._last_others = others
+        if not self.unmatched:  # tracked: subject and distractors compete in one assignment
+            taken = _assign(np.vstack([mine[None, :], others]))
+            chosen = taken.pop(0, None)
+        else:  # lost: the distractors keep what continues them; the subject only what is left
+            taken = {i + 1: c for i, c in _assign(others).items()}
+            blocked = [c for i, c in taken.items() if self._continues(i, c, mine)]
+            free = np.where(np.isin(np.arange(n), blocked), _INFEASIBLE, mine)
+            chosen = int(np.argmin(free)) if n and free.min() < _INFEASIBLE / 2 else None
+            if chosen is not None:
+                taken = {i: c for i, c in taken.items() if c != chosen}
         switched = False
         if chosen is None and self.unmatched + 1 >= self.switch_frames and n:
             chosen = self._take_back(cands, appearance)
@@ -180,13 +201,14 @@ class IdentityTracker:
             if c is not None and c != chosen:
                 t.kf.update(_measure(cands[c]))
                 t.age = 0
+                t.hits += 1
                 kept.append(t)
             elif c is None and t.age < self.distractor_memory:
                 t.age += 1
                 kept.append(t)
         used = set(taken.values()) | ({chosen} if chosen is not None else set())
         for c in range(n):
-            if c not in used and cands[c, 4] >= self.present_threshold:
+            if c not in used:
                 kept.append(_Track(ConstantVelocityKalman.start(_measure(cands[c]))))
         self.distractors = kept
         if chosen is None:
@@ -202,17 +224,36 @@ class IdentityTracker:
         )
         return Decision(chosen, True, float(cands[chosen, 4]), self.box, rival, switched)
 
+    def _continues(self, i: int, c: int, mine: np.ndarray) -> bool:
+        """Distractor row ``i`` (1-based) is confirmed and continues onto candidate ``c`` more
+        cheaply than the subject would: the candidate is that other person."""
+        return self.distractors[i - 1].confirmed and bool(self._last_others[i - 1, c] < mine[c])
+
     def _take_back(self, cands: np.ndarray, appearance: np.ndarray | None) -> int | None:
-        """After ``switch_frames`` unmatched frames: the best candidate inside the (grown)
-        gate that matches the appearance memory, even if a distractor claimed it."""
+        """After ``switch_frames`` unmatched frames: the best candidate inside the motion gate
+        that matches the appearance memory, even if a distractor claimed it."""
         d2 = self.subject.position_distance(cands[:, :2])
-        ok = (d2 <= self.gate * 4) & (cands[:, 4] >= self.refind_threshold)
+        ok = (d2 <= self.gate) & (cands[:, 4] >= self.refind_threshold)
         if appearance is not None:
             ok &= appearance >= self.appearance_threshold
         if not ok.any():
             return None
         score = np.where(ok, cands[:, 4] - 0.1 * d2 / self.gate, -np.inf)
         return int(np.argmax(score))  # its distractor track, if any, is dropped in step()
+
+
+def _assign(cost: np.ndarray, miss: float = 1.0) -> dict[int, int]:
+    """Minimum-cost assignment of rows (tracks) to columns (candidates) where a row may also
+    stay unmatched at cost ``miss`` (one dummy column per row), so that no track is forced
+    onto a candidate outside its gate to let another take a cheaper one. Returns
+    ``{row: column}`` of the real matches."""
+    r, n = cost.shape
+    if n == 0 or r == 0:
+        return {}
+    dummy = np.full((r, r), _INFEASIBLE)
+    np.fill_diagonal(dummy, miss)
+    rows, cols = linear_sum_assignment(np.hstack([cost, dummy]))
+    return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if j < n and cost[i, j] < _INFEASIBLE / 2}
 
 
 def _measure(row: np.ndarray) -> tuple[float, float, float]:

@@ -1,17 +1,21 @@
 """The inference apparatus: follow one subject and pinpoint its parts every frame.
 
-Per frame ([0053]-[0062], claims 5, 6, 8): a search crop around the subject's last position
-goes through a :class:`~parttrack.runtime.backend.Backend` (part detector: part likelihood,
-[0056]-[0057]; Siamese tracker: subject likelihood and part region, [0058]); the subject is
-located on its heatmap (:mod:`parttrack.tracker.locate`), and each part is the peak of
-likelihood x region ([0059]-[0061], :mod:`parttrack.tracker.decoders`), mapped back to the
-image.
+Per frame ([0053]-[0062], claims 5, 6, 8): the camera's motion is compensated and a Kalman
+filter predicts the subject (:mod:`~parttrack.tracker.camera`, :mod:`~parttrack.tracker.kalman`);
+search crops around the prediction (:mod:`~parttrack.tracker.search`) go through one
+:class:`~parttrack.runtime.backend.Backend` call (part detector: part likelihood,
+[0056]-[0057]; Siamese tracker: subject likelihood and part region, [0058]); every peak of the
+subject likelihood is a candidate, and the subject's identity is kept among them and the
+remembered distractors (:mod:`~parttrack.tracker.identity`, KeepTrack's idea) -- or the subject is
+reported absent; each part is the peak of likelihood x region ([0059]-[0061],
+:mod:`~parttrack.tracker.decoders`), mapped back to the image and steadied by a One-Euro filter.
 
 Example::
 
     tracker = PartTracker.from_weights(parts=("head",))
     first = tracker.initialize(frame0, box=(850, 300, 60, 170))
     result = tracker.track(frame1)        # TrackResult: box, score, lost, parts["head"]
+    tracker.initialize(frame0, point=(880, 330))   # or start from a tap on the person
 """
 
 from __future__ import annotations
@@ -26,14 +30,26 @@ import numpy as np
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
 from parttrack.device import torch_device
-from parttrack.errors import ConfigError
+from parttrack.errors import ConfigError, ParttrackError
 from parttrack.models import Weights, load_weights
 from parttrack.runtime.backend import Backend, make_backend
 from parttrack.runtime.graphs import MAP_OUTPUTS
+from parttrack.tracker.appearance import AppearanceMemory, box_histogram
+from parttrack.tracker.camera import CameraMotion
 from parttrack.tracker.config import TrackerConfig
 from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
+from parttrack.tracker.identity import IdentityTracker
 from parttrack.tracker.locate import hann_window, locate_subject
 from parttrack.tracker.result import PartResult, TrackMaps, TrackResult
+from parttrack.tracker.search import merge_candidates, row_box, search_windows, window_candidates
+from parttrack.tracker.smoothing import OneEuroFilter, smooth_part
+from parttrack.tracker.tap import (
+    body_from_head,
+    choose_head,
+    heads_in,
+    refine_loose_box,
+    tap_windows,
+)
 
 
 class PartTracker:
@@ -95,6 +111,7 @@ class PartTracker:
         self._search = np.empty((1, 3, S, S), np.float32)  # reused every frame
         self._template = np.empty((1, 3, T, T), np.float32)
         self._hann = hann_window(n)
+        self._zero_feat: np.ndarray | None = None  # template features for detector-only calls
         self.reset()
 
     @classmethod
@@ -113,6 +130,15 @@ class PartTracker:
         self._lost_frames = 0
         self._frame = -1
         self._since_update = 0
+        c = self.config
+        self._identity = IdentityTracker(
+            c.lost_threshold, c.redetect_threshold, c.appearance_threshold, c.switch_frames
+        )
+        self._camera = CameraMotion() if c.camera_motion else None
+        self._memory = AppearanceMemory()
+        self._filters = {
+            p: OneEuroFilter(c.frame_rate, c.filter_min_cutoff, c.filter_beta) for p in self.parts
+        } if c.point_filter else {}
 
     @property
     def box(self) -> BoxXYWH | None:
@@ -122,31 +148,76 @@ class PartTracker:
 
     @property
     def lost(self) -> bool:
-        """True while the subject is lost (score below the thresholds)."""
+        """True while the subject is lost or absent (hidden, or out of view)."""
         return self._lost_frames > 0
 
     def initialize(
-        self, frame: np.ndarray, box: BoxXYWH, frame_index: int = 0, keep_maps: bool | None = None
+        self,
+        frame: np.ndarray,
+        box: BoxXYWH | None = None,
+        frame_index: int = 0,
+        keep_maps: bool | None = None,
+        point: tuple[float, float] | None = None,
     ) -> TrackResult:
-        """Start tracking the subject in ``box`` ``(x, y, w, h)`` image pixels of ``frame``
-        ``(H, W, 3)`` uint8 BGR. Encodes the template once and returns this frame's result
-        (the given box, score 1, and the parts decoded in a search crop around it).
+        """Start tracking a subject of ``frame`` ``(H, W, 3)`` uint8 BGR, given either its
+        ``box`` ``(x, y, w, h)`` or a tapped ``point`` ``(x, y)`` on it (image pixels).
+
+        A tap finds the person there (:meth:`propose_box`). A box that is loose around a
+        person is refined to that person when ``config.refine_start`` is on. Encodes the
+        template once and returns this frame's result (score 1, the parts decoded around it).
 
         Args:
             frame_index: index recorded in the result; later frames count on from it.
             keep_maps: override ``config.keep_maps`` for this frame.
+
+        Raises:
+            ValueError: neither or both of ``box`` and ``point``; a bad box or frame.
+            ParttrackError: no person found at ``point``.
         """
         _check_frame(frame)
-        box = check_box(box, "box")
+        if (box is None) == (point is None):
+            raise ValueError("give exactly one of box=(x, y, w, h) or point=(x, y)")
+        box = self.propose_box(frame, point) if point is not None else check_box(box, "box")
         self.reset()
-        self._box = box
         self._frame = frame_index
-        self._set_template(frame, box, rate=1.0)
+        self._box = box
         m = self.model_config
-        window = CropWindow.around(box, m.search_size, m.search_factor, m.context)
-        maps = self._maps(frame, window)
+        self._set_template(frame, box, rate=1.0)
+        maps = self._maps(frame, CropWindow.around(box, m.search_size, m.search_factor, m.context))
+        if self.config.refine_start and point is None:
+            refined = refine_loose_box(heads_in(maps), box)
+            if refined != box:
+                box = self._box = refined
+                self._set_template(frame, box, rate=1.0)
+                maps = self._maps(frame, CropWindow.around(box, m.search_size, m.search_factor, m.context))
+        self._box = box
+        self._identity.reset(box)
+        self._memory.reset(box_histogram(frame, box))
+        if self._camera is not None:
+            self._camera(frame)
         keep = self.config.keep_maps if keep_maps is None else keep_maps
         return self._result(frame_index, box, 1.0, maps, keep)
+
+    def propose_box(self, frame: np.ndarray, point: tuple[float, float]) -> BoxXYWH:
+        """The body box of the person at a tapped ``point`` ``(x, y)`` image px of ``frame``:
+        the part detector's heads around it at a few scales (one batched call), the head whose
+        body contains the point (:func:`~parttrack.tracker.tap.choose_head`), the body sized
+        from that head. Raises ParttrackError when no person is found there."""
+        _check_frame(frame)
+        H, W = frame.shape[:2]
+        px, py = (float(v) for v in point)
+        if not (0 <= px < W and 0 <= py < H):
+            raise ParttrackError(f"point ({px:g}, {py:g}) is outside the {W}x{H} frame")
+        if self._zero_feat is None:
+            T = self.model_config.template_size
+            self._zero_feat = self.backend.encode_template(np.zeros((1, 3, T, T), np.float32))
+        windows = tap_windows((px, py), (W, H), self.model_config.search_size)
+        heads, _ = merge_candidates([heads_in(mp) for mp in self._maps_batch(frame, windows, self._zero_feat)])
+        i = choose_head(heads, (px, py))
+        if i is None:
+            raise ParttrackError(f"no person found at ({px:g}, {py:g}): tap on a person's head or body")
+        cx, cy, w, h, _ = heads[i]
+        return check_box(body_from_head((cx - w / 2, cy - h / 2, w, h)), "proposed box")
 
     def track(
         self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None
@@ -165,6 +236,8 @@ class PartTracker:
         _check_frame(frame)
         self._frame = self._frame + 1 if frame_index is None else frame_index
         keep = self.config.keep_maps if keep_maps is None else keep_maps
+        if self.config.identity:
+            return self._track_identity(frame, keep)
         H, W = frame.shape[:2]
         c = self.config
         maps = self._maps(frame, self._search_window(W, H))
@@ -194,6 +267,46 @@ class PartTracker:
         self._box = (cx - w / 2.0, cy - h / 2.0, w, h)
         self._maybe_update_template(frame, score)
         return self._result(self._frame, self._box, score, maps, keep)
+
+    def _track_identity(self, frame: np.ndarray, keep: bool) -> TrackResult:
+        """One frame with identity kept among candidates (issue 12; module docstring)."""
+        c, m = self.config, self.model_config
+        H, W = frame.shape[:2]
+        shift = self._camera(frame) if self._camera is not None else (0.0, 0.0)
+        predicted = self._identity.predict(shift)
+        windows = search_windows(
+            predicted, (W, H), m.search_size, m.search_factor, m.context, self._identity.unmatched,
+            c.ring_after, max_windows=c.max_windows,
+        )
+        all_maps = self._maps_batch(frame, windows, self._template_feat)
+        cands, origin = merge_candidates([
+            window_candidates(mp.subject_heatmap[0], mp.subject_size, mp.subject_offset, mp.window,
+                              m.stride, c.max_candidates, c.candidate_threshold)
+            for mp in all_maps
+        ])
+        inside = (cands[:, 0] >= 0) & (cands[:, 0] < W) & (cands[:, 1] >= 0) & (cands[:, 1] < H)
+        cands, origin = cands[inside], origin[inside]  # padding outside the frame is nobody
+        appearance = None
+        if c.appearance_threshold > 0 and len(cands) and (self._identity.unmatched or len(cands) > 1):
+            appearance = np.array([self._memory.match(box_histogram(frame, row_box(r))) for r in cands])
+        d = self._identity.step(cands, appearance)
+        if not d.present:
+            self._lost_frames += 1
+            for f in self._filters.values():
+                f.reset()
+            return TrackResult(
+                self._frame, None, 0.0, True, dict.fromkeys(self.parts),
+                dict.fromkeys(self.parts, "subject absent"), all_maps[0] if keep else None,
+            )
+        self._lost_frames = 0
+        x, y, w, h = d.box
+        w, h = max(w, c.min_size), max(h, c.min_size)
+        cx, cy = min(max(x + d.box[2] / 2, 0.0), float(W)), min(max(y + d.box[3] / 2, 0.0), float(H))
+        self._box = (cx - w / 2, cy - h / 2, w, h)
+        if d.presence >= c.memory_update_score and not d.rival:
+            self._memory.update(box_histogram(frame, self._box))
+        self._maybe_update_template(frame, d.presence)
+        return self._result(self._frame, self._box, d.presence, all_maps[int(origin[d.index])], keep)
 
     # --- steps ----------------------------------------------------------------------------
     def _set_template(self, frame: np.ndarray, box: BoxXYWH, rate: float) -> None:
@@ -230,15 +343,27 @@ class PartTracker:
 
     def _maps(self, frame: np.ndarray, window: CropWindow) -> TrackMaps:
         """The search crop of ``window`` through the backend: this frame's maps."""
+        return self._maps_batch(frame, [window], self._template_feat)[0]
+
+    def _maps_batch(self, frame: np.ndarray, windows: list[CropWindow], feat: np.ndarray) -> list[TrackMaps]:
+        """Search crops of ``windows`` through the backend in one batched call."""
         t0 = time.perf_counter()
-        crop = window.warp(frame)  # one cv2.warpAffine, padded with the frame's mean colour
-        np.multiply(crop.transpose(2, 0, 1), np.float32(1 / 255), out=self._search[0])
+        B = len(windows)
+        if self._search.shape[0] != B:
+            self._search = np.empty((B, *self._search.shape[1:]), np.float32)
+        crops = []
+        for i, window in enumerate(windows):
+            crops.append(window.warp(frame))  # one cv2.warpAffine, padded with the mean colour
+            np.multiply(crops[-1].transpose(2, 0, 1), np.float32(1 / 255), out=self._search[i])
         t1 = time.perf_counter()
-        out = self.backend.run(self._template_feat, self._search, MAP_OUTPUTS)
+        feats = feat if feat.shape[0] == B else np.broadcast_to(feat[:1], (B, *feat.shape[1:]))
+        out = self.backend.run(feats, self._search, MAP_OUTPUTS)
         self.timings = {"crop": t1 - t0, "networks": time.perf_counter() - t1}
-        arrays = {k: v[0] for k, v in out.items()}
         m = self.model_config
-        return TrackMaps(search=crop, window=window, parts=m.parts, stride=m.stride, **arrays)
+        return [
+            TrackMaps(search=crops[i], window=w, parts=m.parts, stride=m.stride, **{k: v[i] for k, v in out.items()})
+            for i, w in enumerate(windows)
+        ]
 
     def _result(self, index: int, box: BoxXYWH, score: float, maps: TrackMaps, keep: bool) -> TrackResult:
         parts: dict[str, PartResult | None] = {}
@@ -251,7 +376,9 @@ class PartTracker:
                 parts[name] = None
                 reasons[name] = f"score {d.score:.2f} < {thr:.2f}"
                 continue
-            parts[name] = PartResult(d.point, d.box, d.score)
+            part = PartResult(d.point, d.box, d.score)
+            f = self._filters.get(name)
+            parts[name] = part if f is None else smooth_part(f, part, box[3])
         return TrackResult(index, box, float(score), False, parts, reasons, maps if keep else None)
 
 

@@ -101,8 +101,8 @@ def window_candidates(
     xs, ys, scores = local_maxima(heat, k, threshold)
     if len(xs) == 0:
         return np.zeros((0, 5))
-    pts = np.stack([xs + offset_map[0, ys, xs], ys + offset_map[1, ys, xs]], axis=1) * stride
-    centres = window.to_image(pts)
+    pts = np.stack([xs + offset_map[0, ys, xs], ys + offset_map[1, ys, xs]], axis=1)
+    centres = window.map_to_image(pts, stride)
     wh = np.maximum(np.stack([size_map[0, ys, xs], size_map[1, ys, xs]], axis=1), 1e-3) * stride / window.scale
     return np.column_stack([centres, wh, scores.astype(np.float64)])
 
@@ -126,3 +126,9 @@ def merge_candidates(per_window: list[np.ndarray], min_dist: float = 0.5) -> tup
                for j in keep):
             keep.append(int(i))
     return rows[keep], origin[keep]
+
+
+def row_box(row: np.ndarray) -> BoxXYWH:
+    """A candidate row ``(cx, cy, w, h, ...)`` as a box ``(x, y, w, h)``."""
+    cx, cy, w, h = (float(v) for v in row[:4])
+    return cx - w / 2, cy - h / 2, w, h

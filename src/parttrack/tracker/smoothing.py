@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from parttrack.tracker.result import PartResult
+
 
 def smoothing_factor(cutoff_hz: float, rate_hz: float) -> float:
     """``alpha = 1 / (1 + tau * rate)`` with ``tau = 1 / (2 pi cutoff)`` (CHI 2012, eq. 4).
@@ -70,3 +72,13 @@ class OneEuroFilter:
         a = smoothing_factor(cutoff, self.rate)
         self._x = a * x + (1 - a) * self._x
         return self._x.copy()
+
+
+def smooth_part(f: OneEuroFilter, part: PartResult, scale: float) -> PartResult:
+    """``part`` with its point through the filter ``f`` (``scale``: the subject height, px);
+    the part box moves with its point."""
+    sx, sy = (float(v) for v in f(part.point, scale=max(scale, 1.0)))
+    box = part.box
+    if box is not None:
+        box = (box[0] + sx - part.point[0], box[1] + sy - part.point[1], box[2], box[3])
+    return PartResult((sx, sy), box, part.score)

@@ -14,6 +14,8 @@ import numpy as np
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.tracker.decoders import PART_PRIORS
+from parttrack.tracker.result import TrackMaps
+from parttrack.tracker.search import window_candidates
 
 #: Body box size per head box size ``(w, h)``: medians of 1,325 head/body pairs of the
 #: Town Centre training clip ``clip_fm004_n126`` (8.47 and 3.31; synthetic people are
@@ -77,3 +79,14 @@ def refine_loose_box(heads: np.ndarray, box: BoxXYWH, min_score: float = 0.3, ma
     if body[2] * body[3] < max_area * w * h and inside:
         return body
     return box
+
+
+def heads_in(maps: TrackMaps, k: int = 10, threshold: float = 0.2) -> np.ndarray:
+    """The part detector's heads in one crop's maps as image rows ``(cx, cy, w, h, score)``
+    (up to ``k`` local maxima of the head likelihood at or above ``threshold``); the first
+    part channel when the weights have no "head"."""
+    c = maps.parts.index("head") if "head" in maps.parts else 0
+    return window_candidates(
+        maps.part_heatmap[c], maps.part_size[2 * c : 2 * c + 2], maps.part_offset[2 * c : 2 * c + 2],
+        maps.window, maps.stride, k=k, threshold=threshold,
+    )
