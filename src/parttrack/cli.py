@@ -33,8 +33,9 @@ def version() -> None:
 @app.command("track")
 def track_cmd(
     video: str = typer.Argument(..., help="Video file, image folder or camera index (0, 1, ...)."),
-    box: str = typer.Option(..., "--box", help="Subject box X,Y,W,H (pixels) on frame --start."),
-    start: int = typer.Option(0, "--start", help="First frame, 0-based (where --box is given)."),
+    box: str | None = typer.Option(None, "--box", help="Subject box X,Y,W,H (pixels) on frame --start."),
+    point: str | None = typer.Option(None, "--point", help="Or a tap X,Y on the subject on frame --start."),
+    start: int = typer.Option(0, "--start", help="First frame, 0-based (where --box/--point is given)."),
     end: int | None = typer.Option(None, "--end", help="Last frame, 0-based inclusive."),
     weights: str | None = typer.Option(None, "--weights", help="Weights file (default: shipped)."),
     parts: str | None = typer.Option(None, "--parts", help="Parts to report, e.g. head,eye."),
@@ -52,10 +53,14 @@ def track_cmd(
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
-    from parttrack.pipeline import parse_box, parse_frames, track_video
+    from parttrack.errors import UsageError
+    from parttrack.pipeline import parse_box, parse_frames, parse_point, track_video
     from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
-    subject = parse_box(box)
+    if (box is None) == (point is None):
+        raise UsageError("give exactly one of --box X,Y,W,H or --point X,Y")
+    subject = None if box is None else parse_box(box)
+    tap = None if point is None else parse_point(point)
     frames = None if panel_frames is None else parse_frames(panel_frames)
     cfg = to_dict(load_yaml(TrackerConfig, config) if config else TrackerConfig())
     cfg["method"] = method
@@ -68,7 +73,7 @@ def track_cmd(
         weights, from_dict(TrackerConfig, cfg, config), device, backend=backend, num_threads=threads
     )
     s = track_video(
-        tracker, video, subject, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
+        tracker, video, subject, point=tap, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
         panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame,
     )
     typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
@@ -183,7 +188,9 @@ def train_cmd(
 
 @app.command("synth")
 def synth_cmd(
-    suite: str = typer.Option(..., "--suite", help="Suite name: easy, crossing, side-by-side or crowd."),
+    suite: str = typer.Option(..., "--suite", help=(
+        "Suite name: easy, crossing, side-by-side, crowd, real-crossing, real-side-by-side, "
+        "real-lookalike or real-occlusion.")),
     out: str = typer.Option(..., "--out", help="Folder for <seq>.mp4, <seq>.jsonl and contact_sheet.png."),
     preview: bool = typer.Option(False, "--preview", help="Write only contact_sheet.png."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="First N sequences only."),
@@ -198,6 +205,18 @@ def synth_cmd(
         paths = write_suite(suite, out, preview_only=preview, limit=limit,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     typer.echo(f"wrote {len(paths)} files to {out} (contact sheet {paths[-1]})")
+
+
+def _register_extras() -> None:
+    """Commands whose modules live in their own packages (imported lazily when run)."""
+    from parttrack.teacher.cli import label_cmd
+    from parttrack.viewer.cli import serve_cmd
+
+    app.command("label")(label_cmd)
+    app.command("serve")(serve_cmd)
+
+
+_register_extras()
 
 
 def _quiet_native_logs() -> None:

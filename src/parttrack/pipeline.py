@@ -47,6 +47,15 @@ def check_box_in_frame(box: BoxXYWH, width: int, height: int) -> None:
         raise UsageError(f"--box {x:g},{y:g},{w:g},{h:g} lies outside the {width}x{height} frame")
 
 
+def parse_point(text: str) -> tuple[float, float]:
+    """``"x,y"`` -> ``(x, y)`` image pixels; UsageError otherwise."""
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"--point must be X,Y (two numbers), got {text!r}") from None
+    return x, y
+
+
 def parse_frames(text: str) -> list[int]:
     """``"0,10,25"`` -> sorted frame indices; UsageError on anything else."""
     try:
@@ -107,8 +116,9 @@ def _progress(enabled: bool, total: int | None):  # noqa: ANN202 - rich Progress
 def track_frames(
     tracker: PartTracker,
     frames: Iterable[tuple[int, np.ndarray]],
-    box: BoxXYWH,
+    box: BoxXYWH | None,
     *,
+    point: tuple[float, float] | None = None,
     fps: float = 25.0,
     jsonl: str | Path | None = None,
     mot: str | Path | None = None,
@@ -125,7 +135,9 @@ def track_frames(
     Args:
         tracker: a :class:`PartTracker` (re-initialised here).
         frames: ``(index, image)`` pairs, image ``(H, W, 3)`` uint8 BGR, in order.
-        box: subject ``(x, y, w, h)`` on the first frame, image pixels.
+        box: subject ``(x, y, w, h)`` on the first frame, image pixels (or None with ``point``).
+        point: a tap ``(x, y)`` on the subject on the first frame, instead of ``box``
+            (:meth:`PartTracker.propose_box` finds the person there).
         fps: frame rate of the annotated video.
         jsonl, mot, video: paths for a :class:`~parttrack.outputs.JsonlSink`,
             :class:`~parttrack.outputs.MotSink`, :class:`~parttrack.outputs.VideoSink`.
@@ -164,7 +176,7 @@ def track_frames(
                 t = time.perf_counter()
                 if first is None:
                     first = index
-                    result = tracker.initialize(image, box, index, keep_maps=keep)
+                    result = tracker.initialize(image, box, index, keep_maps=keep, point=point)
                 else:
                     result = tracker.track(image, index, keep_maps=keep)
                 summary.track_seconds += time.perf_counter() - t
@@ -186,21 +198,22 @@ def track_frames(
 def track_video(
     tracker: PartTracker,
     source: str | Path | int,
-    box: BoxXYWH,
+    box: BoxXYWH | None,
     *,
+    point: tuple[float, float] | None = None,
     start: int = 0,
     end: int | None = None,
     on_error: str = "stop",
     **outputs,
 ) -> TrackSummary:
     """Track through a video file, image folder or camera (``parttrack.data.video``) from
-    frame ``start`` (where ``box`` is given) to ``end`` (inclusive); ``outputs`` as in
+    frame ``start`` (where ``box`` or the tapped ``point`` is given) to ``end`` (inclusive); ``outputs`` as in
     :func:`track_frames`. A frame that fails to decode stops the run with a VideoError naming
     it (``on_error="stop"``) or is skipped and counted in ``skipped`` (``"skip"``).
 
     Raises:
         VideoError: missing/unreadable video, ``start`` past the end.
-        UsageError: ``box`` outside the frame.
+        UsageError: ``box`` or ``point`` outside the frame.
     """
     from parttrack.data.video import open_video
 
@@ -208,12 +221,15 @@ def track_video(
         raise UsageError(f"--on-bad-frame must be stop or skip, got {on_error!r}")
     with open_video(source, start=start, end=end, on_error=on_error) as video:  # type: ignore[arg-type]
         info = video.info
-        check_box_in_frame(box, info.width, info.height)
+        if box is not None:
+            check_box_in_frame(box, info.width, info.height)
+        elif point is None or not (0 <= point[0] < info.width and 0 <= point[1] < info.height):
+            raise UsageError(f"--point {point} is outside the {info.width}x{info.height} frame")
         total = None
         if info.num_frames is not None:
             last = info.num_frames - 1 if end is None else min(end, info.num_frames - 1)
             total = last - start + 1
         pairs: Iterator[tuple[int, np.ndarray]] = ((f.index, f.image) for f in video)
-        summary = track_frames(tracker, pairs, box, fps=info.fps, total=total, **outputs)
+        summary = track_frames(tracker, pairs, box, point=point, fps=info.fps, total=total, **outputs)
         summary.skipped = video.skipped
         return summary

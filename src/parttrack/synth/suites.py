@@ -172,7 +172,8 @@ MAX_TRIES_PER_CLIP = 20
 
 def _spec(name: str) -> SuiteSpec:
     if name not in SUITES:
-        raise ConfigError(f"unknown suite {name!r}; choose from {', '.join(SUITES)}")
+        names = [*SUITES, "real-crossing", "real-side-by-side", "real-lookalike", "real-occlusion"]
+        raise ConfigError(f"unknown suite {name!r}; choose from {', '.join(names)}")
     return SUITES[name]
 
 
@@ -190,6 +191,12 @@ def build_suite(name: str, limit: int | None = None, progress: Progress | None =
     Raises:
         ConfigError: an unknown suite name or a limit below 1.
     """
+    if name.startswith("real-"):  # real-person composites
+        from parttrack.synth.composite_suites import build_composite_suite
+
+        if limit is not None and limit < 1:
+            raise ConfigError(f"limit must be >= 1, got {limit}")
+        return build_composite_suite(name, n_clips=8 if limit is None else limit, progress=progress)  # type: ignore[return-value]
     spec = _spec(name)
     if limit is not None and limit < 1:
         raise ConfigError(f"limit must be >= 1, got {limit}")
@@ -234,6 +241,10 @@ def write_suite(name: str, out_dir: str | Path, preview_only: bool = False, limi
     from parttrack.data.jsonl import write_sequence
     from parttrack.data.video import VideoWriter
 
+    if name.startswith("real-"):
+        from parttrack.synth.composite_suites import write_composite_suite
+
+        return write_composite_suite(name, out_dir, preview_only, limit, progress)
     out = Path(out_dir)
     clips = build_suite(name, limit, progress)
     written: list[Path] = []
