@@ -38,7 +38,12 @@ class FakeTracker:
         return FakeResult(frame=index, box=self.box, score=0.8, lost=False, parts={"head": head},
                           reasons={}, maps=fake_maps() if keep_maps else None)
 
-    def initialize(self, frame: np.ndarray, box: Any, frame_index: int = 0, keep_maps: bool | None = None) -> FakeResult:
+    def initialize(
+        self, frame: np.ndarray, box: Any = None, frame_index: int = 0, keep_maps: bool | None = None,
+        point: tuple[float, float] | None = None,
+    ) -> FakeResult:
+        if box is None:  # a tap: a 10 x 30 person below the point (the real tracker finds one)
+            box = (point[0] - 5.0, point[1], 10.0, 30.0)
         self.box = tuple(float(v) for v in box)
         return self._result(frame_index, keep_maps)
 

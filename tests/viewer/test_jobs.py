@@ -9,7 +9,7 @@ import pytest
 
 from parttrack.errors import UsageError
 from parttrack.viewer.cli import serve_cmd
-from parttrack.viewer.jobs import propose_box, start_subject
+from parttrack.viewer.jobs import start_subject
 from parttrack.viewer.render import TILE, map_field, map_strip
 from tests.viewer.fakes import FakeTracker, fake_maps
 
@@ -33,20 +33,6 @@ def test_start_subject_hands_a_tap_to_a_tracker_that_takes_points() -> None:
     tracker = PointTracker()
     r = start_subject(tracker, FRAME, point=(100.0, 50.0))
     assert tracker.point == (100.0, 50.0) and r.box == (95.0, 50.0, 10.0, 30.0)
-
-
-def test_start_subject_falls_back_to_a_proposed_box_TEMPORARY() -> None:
-    r = start_subject(FakeTracker(), FRAME, point=(100.0, 100.0))
-    assert r.box == pytest.approx(propose_box((100.0, 100.0), 400, 300))
-
-
-@pytest.mark.parametrize(("point", "box"), [
-    ((100.0, 100.0), (84.25, 73.0, 31.5, 90.0)),  # 0.3 x 300 tall, 0.35 x as wide, tap 30 % down
-    ((2.0, 1.0), (0.0, 0.0, 31.5, 90.0)),  # shifted into the frame
-    ((399.0, 299.0), (368.5, 210.0, 31.5, 90.0)),
-])
-def test_propose_box_TEMPORARY(point: tuple[float, float], box: tuple[float, ...]) -> None:
-    assert propose_box(point, 400, 300) == pytest.approx(box)
 
 
 def test_start_subject_needs_a_subject_inside_the_frame() -> None:

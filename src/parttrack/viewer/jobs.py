@@ -37,29 +37,6 @@ from parttrack.viewer.render import map_field, map_strip, overlay_drawer
 OUTPUTS = ("track.jsonl", "track.mot.txt", "track.mp4")
 MAX_MAP_FRAMES = 2000  # FIG. 3 strips kept per job at most (every k-th frame on longer runs)
 
-# TEMPORARY (removed once PartTracker.initialize(frame, point=...) lands): a person's box
-# proposed from a tap alone, as fractions of the frame height
-_PERSON_HEIGHT = 0.3  # person height / frame height
-_PERSON_ASPECT = 0.35  # width / height
-_TAP_FROM_TOP = 0.3  # the tap lies this far down the box (a tap on the upper body)
-
-
-def propose_box(point: tuple[float, float], width: int, height: int) -> BoxXYWH:
-    """TEMPORARY fallback, until the tracker finds the person at a tapped point itself: a
-    box of plausible person size (0.3 x frame height tall, 0.35 x as wide), horizontally
-    centred on ``point`` and reaching below it (the tap 30 % down from its top), shifted to
-    lie inside the ``width`` x ``height`` frame.
-
-    Returns:
-        ``(x, y, w, h)`` image pixels.
-    """
-    h = _PERSON_HEIGHT * height
-    w = _PERSON_ASPECT * h
-    x = min(max(point[0] - w / 2.0, 0.0), max(width - w, 0.0))
-    y = min(max(point[1] - _TAP_FROM_TOP * h, 0.0), max(height - h, 0.0))
-    return (x, y, w, h)
-
-
 def start_subject(
     tracker: Any,
     frame: np.ndarray,
@@ -91,12 +68,7 @@ def start_subject(
     H, W = frame.shape[:2]
     if not (0 <= point[0] < W and 0 <= point[1] < H):
         raise UsageError(f"point {point[0]:g},{point[1]:g} lies outside the {W}x{H} frame")
-    try:
-        return tracker.initialize(frame, point=point, **kw)
-    except TypeError as e:  # TEMPORARY: the tracker takes no point yet
-        if "point" not in str(e):
-            raise
-        return tracker.initialize(frame, box=propose_box(point, W, H), **kw)
+    return tracker.initialize(frame, point=point, **kw)  # PartTracker.propose_box finds the person
 
 
 @dataclass(frozen=True)
