@@ -58,7 +58,7 @@ def test_part_tracker_backends_agree(weights: Weights, onnx_cache) -> None:
 
 def test_part_tracker_talks_only_to_a_backend(weights: Weights) -> None:
     """The torch tracker runs the frame graph the benchmarks time (one torch path)."""
-    tr = PartTracker(weights)
+    tr = PartTracker(weights, backend="torch")
     assert isinstance(tr.backend, TorchBackend) and isinstance(tr.backend.frame_graph, FrameGraph)
     assert not hasattr(tr, "detector") and not hasattr(tr, "cfg")
     assert tr.model_config is weights.config

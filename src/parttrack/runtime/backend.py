@@ -7,29 +7,35 @@ features + search crop -> part detector + tracker maps -> element product -> pea
 subjects can go through one call. :class:`~parttrack.tracker.PartTracker` talks only to a
 Backend.
 
+This module imports neither torch nor onnxruntime: :class:`TorchBackend` lives in
+:mod:`parttrack.runtime.torch_backend`, the onnxruntime one in :mod:`parttrack.runtime.ort`,
+and each is imported only when asked for (the onnxruntime path starts without torch).
+
 Example::
 
-    from parttrack.models import load_weights
     from parttrack.runtime.backend import make_backend
+    from parttrack.runtime.cache import cached_graphs
 
-    backend = make_backend(load_weights(), "onnxruntime", num_threads=1)
+    backend = make_backend(cached_graphs(), "onnxruntime", num_threads=1)
     feat = backend.encode_template(template)      # (B, 3, T, T) -> (B, C, T/8, T/8)
     maps = backend.run(feat, search)              # dict of (B, ...) arrays
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import torch
 
-from parttrack.device import torch_device
 from parttrack.errors import UsageError
-from parttrack.models.io import Weights
-from parttrack.runtime.graphs import FRAME_OUTPUTS, FrameGraph, TemplateGraph
+from parttrack.runtime.names import FRAME_OUTPUTS
+
+if TYPE_CHECKING:
+    from parttrack.models.io import Weights
+    from parttrack.runtime.cache import CachedGraphs
 
 BACKENDS = ("torch", "onnxruntime")
 
@@ -37,6 +43,11 @@ BACKENDS = ("torch", "onnxruntime")
 #: the frame graph in ~2.9 ms, 2 threads in ~1.9 ms with spinning, but 2 threads fight the
 #: video decoder (FFmpeg uses both cores) and any other process; 1 is the best end-to-end.
 DEFAULT_THREADS = 1
+
+
+def default_backend() -> str:
+    """``"onnxruntime"`` where it is installed (faster, starts without torch), else ``"torch"``."""
+    return "onnxruntime" if importlib.util.find_spec("onnxruntime") is not None else "torch"
 
 
 class Backend(Protocol):
@@ -56,63 +67,45 @@ class Backend(Protocol):
 
 
 def check_threads(num_threads: int | None) -> int:
+    """``num_threads`` (None: :data:`DEFAULT_THREADS`); ValueError unless a positive int."""
     n = DEFAULT_THREADS if num_threads is None else num_threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
     return n
 
 
-class TorchBackend:
-    """The torch models through :class:`~parttrack.runtime.export.FrameGraph`.
-
-    Args:
-        weights: loaded models (a tracker is required).
-        device: ``"cpu"`` or ``"cuda"``.
-        num_threads: torch intra-op threads (process-wide: ``torch.set_num_threads``);
-            None leaves torch's setting alone.
-    """
-
-    name = "torch"
-
-    def __init__(self, weights: Weights, device: str | torch.device = "cpu", num_threads: int | None = None) -> None:
-        if weights.tracker is None:
-            raise ValueError("weights must hold a tracker (got a detector-only checkpoint)")
-        dev = torch_device(device)
-        if num_threads is not None:
-            torch.set_num_threads(check_threads(num_threads))
-        self.device = dev
-        self.template_graph = TemplateGraph(weights.tracker.eval().to(dev))
-        self.frame_graph = FrameGraph(weights.detector.eval().to(dev), weights.tracker)
-
-    def encode_template(self, template: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            out = self.template_graph(torch.from_numpy(template).to(self.device))
-        return out["template_feat"].float().cpu().numpy()
-
-    def run(
-        self, template_feat: np.ndarray, search: np.ndarray, outputs: tuple[str, ...] = FRAME_OUTPUTS
-    ) -> dict[str, np.ndarray]:
-        with torch.inference_mode():
-            out = self.frame_graph(
-                torch.from_numpy(template_feat).to(self.device), torch.from_numpy(search).to(self.device)
-            )
-        return {k: out[k].float().cpu().numpy() for k in outputs}
-
-
 def make_backend(
-    weights: Weights,
-    backend: str = "onnxruntime",
+    weights: Weights | CachedGraphs,
+    backend: str | None = None,
     num_threads: int | None = None,
-    device: str | torch.device = "cpu",
+    device: Any = "cpu",
     cache_dir: str | Path | None = None,
 ) -> Backend:
-    """Build a backend by name (one of :data:`BACKENDS`): :class:`TorchBackend` or
-    :class:`parttrack.runtime.ort.OrtBackend` (imported only when asked for)."""
+    """Build a backend by name (one of :data:`BACKENDS`).
+
+    ``weights`` is loaded torch weights (:class:`~parttrack.models.io.Weights`) or a weights
+    file's exported graphs (:class:`~parttrack.runtime.cache.CachedGraphs`: onnxruntime with no
+    torch; torch loads the file). ``backend`` None: :func:`default_backend` for CachedGraphs,
+    torch for in-memory Weights (they would need an export first, ~10 s once per weights).
+    ``device`` is ``"cpu"``, ``"cuda"`` or a torch device.
+    """
+    from parttrack.runtime.cache import CachedGraphs
+
+    if backend is None:
+        backend = default_backend() if isinstance(weights, CachedGraphs) else "torch"
     if backend == "torch":
+        if isinstance(weights, CachedGraphs):
+            from parttrack.models.io import load_weights
+
+            weights = load_weights(weights.source)
+        from parttrack.runtime.torch_backend import TorchBackend
+
         return TorchBackend(weights, device, num_threads)
     if backend == "onnxruntime":
         from parttrack.runtime.ort import OrtBackend
 
+        if isinstance(weights, CachedGraphs):
+            return OrtBackend(weights.template, weights.frame, num_threads, str(device))
         return OrtBackend.from_weights(weights, num_threads, str(device), cache_dir)
     raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
 
@@ -125,10 +118,19 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def check_backend_options(backend: str, num_threads: int | None) -> None:
-    """UsageError (one line) for a ``--backend`` / ``--threads`` the CLI cannot use."""
-    if backend not in BACKENDS:
+def check_backend_options(backend: str | None, num_threads: int | None) -> None:
+    """UsageError (one line) for a ``--backend`` / ``--threads`` the CLI cannot use
+    (``backend`` None: the default, :func:`default_backend`)."""
+    if backend is not None and backend not in BACKENDS:
         raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     if num_threads is not None and num_threads < 1:
         raise UsageError(f"--threads must be >= 1, got {num_threads}")
 
+
+def __getattr__(name: str) -> Any:
+    """``TorchBackend`` stays importable from here (it imports torch, so only when asked)."""
+    if name == "TorchBackend":
+        from parttrack.runtime.torch_backend import TorchBackend
+
+        return TorchBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

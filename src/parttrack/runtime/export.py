@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,19 +36,16 @@ from parttrack.config import to_dict
 from parttrack.errors import CheckpointError, ParttrackError
 from parttrack.models.io import Weights
 from parttrack.models.tracker import SiameseTracker
-from parttrack.runtime.graphs import (
-    FRAME_INPUTS,
-    FRAME_OUTPUTS,
-    TEMPLATE_INPUTS,
-    TEMPLATE_OUTPUTS,
-    FrameGraph,
-    TemplateGraph,
+from parttrack.runtime.cache import (  # noqa: F401 - shared with the torch-free cache
+    EXPORT_VERSION,
+    FRAME_FILE,
+    OPSET,
+    TEMPLATE_FILE,
+    default_cache_dir,
 )
+from parttrack.runtime.graphs import FrameGraph, TemplateGraph
+from parttrack.runtime.names import FRAME_INPUTS, FRAME_OUTPUTS, TEMPLATE_INPUTS, TEMPLATE_OUTPUTS
 
-EXPORT_VERSION = 1  # bump when the graphs' inputs/outputs change (invalidates caches)
-OPSET = 18
-TEMPLATE_FILE = "template.onnx"
-FRAME_FILE = "frame.onnx"
 
 @dataclass(frozen=True)
 class ExportedModels:
@@ -151,15 +147,6 @@ def export_onnx(weights: Weights, out_dir: str | Path) -> ExportedModels:
         except OSError as e:
             raise ParttrackError(f"cannot write ONNX model: {e.strerror or e}", path) from e
     return paths
-
-
-def default_cache_dir() -> Path:
-    """Where exported graphs are cached: ``$PARTTRACK_CACHE`` or ``~/.cache/parttrack/onnx``."""
-    env = os.environ.get("PARTTRACK_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "parttrack" / "onnx"
 
 
 def export_cached(weights: Weights, cache_dir: str | Path | None = None) -> ExportedModels:

@@ -19,31 +19,15 @@ from torch import nn
 from parttrack.maps import element_product, find_peaks, gather_at
 from parttrack.models.detector import PartDetector
 from parttrack.models.tracker import SiameseTracker
-
-TEMPLATE_INPUTS = ("template",)
-TEMPLATE_OUTPUTS = ("template_feat",)
-FRAME_INPUTS = ("template_feat", "search")
-MAP_OUTPUTS = (
-    "part_heatmap",  # (B, K, h, w) detector likelihood
-    "part_size",  # (B, 2K, h, w)
-    "part_offset",  # (B, 2K, h, w)
-    "subject_heatmap",  # (B, 1, h, w)
-    "subject_size",  # (B, 2, h, w)
-    "subject_offset",  # (B, 2, h, w)
-    "part_region",  # (B, K, h, w)
-    "product",  # (B, K, h, w) element product
+from parttrack.runtime.names import (  # noqa: F401 - re-exported: the graphs' names
+    FRAME_INPUTS,
+    FRAME_OUTPUTS,
+    MAP_OUTPUTS,
+    MODEL_OUTPUTS,
+    PEAK_OUTPUTS,
+    TEMPLATE_INPUTS,
+    TEMPLATE_OUTPUTS,
 )
-PEAK_OUTPUTS = (
-    "part_peak",  # (B, K, 2) float (x, y) element of the product peak
-    "part_score",  # (B, K) product value at the peak
-    "part_peak_size",  # (B, K, 2) part (w, h) in map elements at the peak
-    "part_peak_offset",  # (B, K, 2) part offset in map elements at the peak
-    "subject_peak",  # (B, 1, 2) float (x, y) element of the subject heatmap peak
-    "subject_score",  # (B, 1)
-    "subject_peak_size",  # (B, 1, 2)
-    "subject_peak_offset",  # (B, 1, 2)
-)
-FRAME_OUTPUTS = MAP_OUTPUTS + PEAK_OUTPUTS
 
 
 class TemplateGraph(nn.Module):
@@ -94,6 +78,3 @@ class FrameGraph(nn.Module):
             "subject_peak_size": gather_at(trk["subject_size"], sx, sy),
             "subject_peak_offset": gather_at(trk["subject_offset"], sx, sy),
         }
-
-#: The models' own outputs (no post-processing): what the tracker asks a backend for.
-MODEL_OUTPUTS = MAP_OUTPUTS[:-1]

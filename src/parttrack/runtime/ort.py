@@ -6,21 +6,26 @@ Example::
     from parttrack.models import load_weights
     from parttrack.runtime.ort import OrtBackend
 
-    backend = OrtBackend.from_weights(load_weights(), num_threads=1)
+    backend = OrtBackend.from_weights(load_weights(), num_threads=1)   # imports torch
+    graphs = cached_graphs()                                           # no torch
+    backend = OrtBackend(graphs.template, graphs.frame, num_threads=1)
+
+This module imports no torch (``from_weights`` does, to export on a cache miss).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from parttrack.errors import ParttrackError, UsageError
-from parttrack.models.io import Weights
 from parttrack.runtime.backend import check_threads
-from parttrack.runtime.export import export_cached
-from parttrack.runtime.graphs import FRAME_OUTPUTS, MODEL_OUTPUTS
+from parttrack.runtime.names import FRAME_OUTPUTS, MODEL_OUTPUTS
+
+if TYPE_CHECKING:
+    from parttrack.models.io import Weights
 
 
 def session_options(num_threads: int | None = None, spinning: bool = False):  # -> ort.SessionOptions
@@ -46,7 +51,7 @@ def providers_for(device: str) -> list[str]:
     """onnxruntime execution providers for ``device`` (``"cpu"`` or ``"cuda"``)."""
     import onnxruntime as ort
 
-    kind = torch.device(device).type
+    kind = str(device).split(":", 1)[0]
     if kind == "cpu":
         return ["CPUExecutionProvider"]
     if kind == "cuda":
@@ -97,6 +102,8 @@ class OrtBackend:
     ) -> OrtBackend:
         """Sessions for ``weights``: exported once into the cache keyed by the weights' hash
         (:func:`parttrack.runtime.export.export_cached`; ``$PARTTRACK_CACHE`` moves the cache)."""
+        from parttrack.runtime.export import export_cached
+
         paths = export_cached(weights, cache_dir)
         return cls(paths.template, paths.frame, num_threads, device, spinning)
 

@@ -81,7 +81,7 @@ class TrackerConfig:
     max_windows: int = 9
     point_filter: bool = True
     filter_min_cutoff: float = 1.0
-    filter_beta: float = 5.0
+    filter_beta: float = 1.0
     frame_rate: float = 25.0
     refine_start: bool = True
 

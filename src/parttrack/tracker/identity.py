@@ -85,6 +85,9 @@ class IdentityTracker:
         coast_damping: velocity factor per coasting frame (subject).
         score_weight: weight of the candidate's heatmap score against the motion cost
             (look-alikes score alike: motion decides).
+        max_sigma: bound of the coasting subject's position uncertainty, in subject heights:
+            the gate (and so re-finding or taking back) stays within ~1.2 heights of where
+            the subject was heading; someone else far away is never taken for it.
     """
 
     present_threshold: float = 0.2
@@ -96,6 +99,7 @@ class IdentityTracker:
     distractor_memory: int = 25
     coast_damping: float = 0.8
     score_weight: float = 0.3
+    max_sigma: float = 0.5
     subject: ConstantVelocityKalman | None = field(default=None, init=False)
     aspect: float = field(default=0.4, init=False)
     unmatched: int = field(default=0, init=False)
@@ -137,6 +141,7 @@ class IdentityTracker:
             kf.predict()
         if self.unmatched:
             self.subject.damp_velocity(self.coast_damping)
+            self.subject.cap_position_sigma(self.max_sigma * self.subject.mean[2])
         return self.box
 
     # --- one frame -----------------------------------------------------------------------

@@ -96,6 +96,15 @@ class ConstantVelocityKalman:
         self.x = self.x + K @ (z - _H @ self.x)
         self.P = self.P - K @ S @ K.T
 
+    def cap_position_sigma(self, max_sigma: float) -> None:
+        """Bound the centre's standard deviation at ``max_sigma`` px (a long-coasting filter
+        would otherwise gate the whole frame); correlations are scaled with it."""
+        for i in (0, 1):
+            if self.P[i, i] > max_sigma**2:
+                f = max_sigma / np.sqrt(self.P[i, i])
+                self.P[i, :] *= f
+                self.P[:, i] *= f
+
     def shift(self, dx: float, dy: float) -> None:
         """Move the state by a camera translation ``(dx, dy)`` image px (global motion
         compensation); the covariance is unchanged."""

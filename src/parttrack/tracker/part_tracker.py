@@ -23,17 +23,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
-from parttrack.device import torch_device
 from parttrack.errors import ConfigError, ParttrackError
-from parttrack.models import Weights, load_weights
-from parttrack.runtime.backend import Backend, make_backend
-from parttrack.runtime.graphs import MAP_OUTPUTS
+from parttrack.runtime.backend import Backend, default_backend, make_backend
+from parttrack.runtime.cache import CachedGraphs, cached_graphs
+from parttrack.runtime.names import MAP_OUTPUTS
 from parttrack.tracker.appearance import AppearanceMemory, box_histogram
 from parttrack.tracker.camera import CameraMotion
 from parttrack.tracker.config import TrackerConfig
@@ -51,16 +50,23 @@ from parttrack.tracker.tap import (
     tap_windows,
 )
 
+if TYPE_CHECKING:
+    from parttrack.models import Weights
+
 
 class PartTracker:
     """Tracks one subject and its parts ([0053]-[0062]).
 
     Args:
-        weights: both models and their config (``parttrack.models.load_weights``).
+        weights: both models and their config (``parttrack.models.load_weights``), or a
+            weights file's exported graphs (:class:`~parttrack.runtime.cache.CachedGraphs`,
+            onnxruntime without torch).
         config: tracker knobs (default :class:`TrackerConfig`).
-        device: torch device, e.g. ``"cpu"`` or ``"cuda"``.
+        device: ``"cpu"`` or ``"cuda"``.
         backend: ``"torch"`` or ``"onnxruntime"`` (the same frame graph either way,
-            :mod:`parttrack.runtime`), or a ready :class:`~parttrack.runtime.backend.Backend`.
+            :mod:`parttrack.runtime`; None: onnxruntime where installed for CachedGraphs
+            and :meth:`from_weights`, torch for in-memory Weights), or a ready
+            :class:`~parttrack.runtime.backend.Backend`.
         num_threads: intra-op CPU threads of a backend built here (None: backend default).
         **overrides: TrackerConfig fields replacing those of ``config`` (e.g.
             ``method="top-down"``, ``keep_maps=True``, ``parts=("head",)``).
@@ -76,10 +82,10 @@ class PartTracker:
 
     def __init__(
         self,
-        weights: Weights,
+        weights: Weights | CachedGraphs,
         config: TrackerConfig | None = None,
         device: str = "cpu",
-        backend: str | Backend = "torch",
+        backend: str | Backend | None = None,
         num_threads: int | None = None,
         **overrides: Any,
     ) -> None:
@@ -98,10 +104,8 @@ class PartTracker:
             missing = [p for p in parts if p not in PART_PRIORS]
             if missing:
                 raise ConfigError(f"method {config.method!r} has no prior for parts {missing}")
-        if isinstance(backend, str):
-            if backend not in ("torch", "onnxruntime"):
-                raise ValueError(f"backend must be 'torch' or 'onnxruntime', got {backend!r}")
-            backend = make_backend(weights, backend, num_threads, torch_device(device))
+        if backend is None or isinstance(backend, str):
+            backend = make_backend(weights, backend, num_threads, device)
         self.config = config
         self.model_config = weights.config
         self.parts = parts
@@ -118,7 +122,17 @@ class PartTracker:
     def from_weights(
         cls, path: str | Path | None = None, config: TrackerConfig | None = None, device: str = "cpu", **kw: Any
     ) -> PartTracker:
-        """Load a weights file (None = the shipped weights) and build a tracker."""
+        """Load a weights file (None = the shipped weights) and build a tracker.
+
+        With the onnxruntime backend (``backend=None`` picks it where installed) the graphs
+        come from the ONNX cache (:func:`~parttrack.runtime.cache.cached_graphs`, exported
+        once per weights file) and torch is not imported.
+        """
+        name = kw.get("backend") or default_backend()
+        if name == "onnxruntime":
+            return cls(cached_graphs(path), config, device, **{**kw, "backend": name})
+        from parttrack.models.io import load_weights
+
         return cls(load_weights(path), config, device, **kw)
 
     # --- public API -----------------------------------------------------------------------
@@ -274,6 +288,8 @@ class PartTracker:
         H, W = frame.shape[:2]
         shift = self._camera(frame) if self._camera is not None else (0.0, 0.0)
         predicted = self._identity.predict(shift)
+        for f in self._filters.values():
+            f.shift(shift)
         windows = search_windows(
             predicted, (W, H), m.search_size, m.search_factor, m.context, self._identity.unmatched,
             c.ring_after, max_windows=c.max_windows,

@@ -38,7 +38,7 @@ class OneEuroFilter:
         ValueError: a non-positive rate or cutoff, or a negative beta.
     """
 
-    def __init__(self, rate_hz: float = 25.0, min_cutoff_hz: float = 1.0, beta: float = 5.0,
+    def __init__(self, rate_hz: float = 25.0, min_cutoff_hz: float = 1.0, beta: float = 1.0,
                  d_cutoff_hz: float = 1.0) -> None:
         if rate_hz <= 0 or min_cutoff_hz <= 0 or d_cutoff_hz <= 0 or beta < 0:
             raise ValueError(
@@ -52,6 +52,11 @@ class OneEuroFilter:
     def reset(self) -> None:
         """Forget the past (the next sample passes through unchanged)."""
         self._x = self._dx = None
+
+    def shift(self, offset: tuple[float, ...]) -> None:
+        """Move the filtered value by ``offset`` (the camera moved: no lag, no false speed)."""
+        if self._x is not None:
+            self._x = self._x + np.asarray(offset, dtype=np.float64)
 
     def __call__(self, value: tuple[float, ...] | np.ndarray, scale: float = 1.0) -> np.ndarray:
         """Filter one sample; returns the filtered value (float64 array of the same shape).
