@@ -215,6 +215,7 @@ def track_video(
         VideoError: missing/unreadable video, ``start`` past the end.
         UsageError: ``box`` or ``point`` outside the frame.
     """
+    from parttrack.data.prefetch import prefetch
     from parttrack.data.video import open_video
 
     if on_error not in ("stop", "skip"):
@@ -229,7 +230,7 @@ def track_video(
         if info.num_frames is not None:
             last = info.num_frames - 1 if end is None else min(end, info.num_frames - 1)
             total = last - start + 1
-        pairs: Iterator[tuple[int, np.ndarray]] = ((f.index, f.image) for f in video)
+        pairs: Iterator[tuple[int, np.ndarray]] = prefetch(((f.index, f.image) for f in video), owner=video)
         summary = track_frames(tracker, pairs, box, point=point, fps=info.fps, total=total, **outputs)
         summary.skipped = video.skipped
         return summary
