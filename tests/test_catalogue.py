@@ -122,7 +122,6 @@ CASES = [
     Case("options", "--threads 0", track("clip.mp4", "--threads", "0"), "error: --threads must be >= 1, got 0"),
     Case("options", "--panel-frames not numbers", track("clip.mp4", "--panel-frames", "a,b"),
          "error: --panel-frames must be comma-separated frame indices >= 0, got 'a,b'"),
-    Case("options", "--jsonl names a folder", track("clip.mp4", "--jsonl", "noimages"), "error: noimages: Is a directory"),
     Case("options", "train: unknown stage", "train wrong --config det.yaml",
          "error: stage must be one of detector, tracker, got 'wrong'"),
     Case("options", "train: --device not a device", "train detector --config det.yaml --device tpu",
@@ -135,10 +134,53 @@ CASES = [
     Case("options", "synth: unknown suite", "synth --suite hard --out s",
          "error: unknown suite 'hard'; choose from easy, crossing, side-by-side, crowd, real-crossing, "
          "real-side-by-side, real-lookalike, real-occlusion"),
-    Case("options", "export: --out is a file", "export --weights w.pt --out clip.mp4",
-         "error: clip.mp4: export destination exists and is not a folder"),
     Case("options", "demo: --weights missing", "demo --weights nope.pt --out d",
          "error: nope.pt: weights file not found (check --weights)"),
+    # -- output paths: vetted before the weights load and the first frame is read (issue 16) --
+    Case("outputs", "--out is the input video", track("clip.mp4", "--out", "clip.mp4"),
+         "error: clip.mp4: --out names the input clip.mp4; it would be overwritten, choose another path"),
+    Case("outputs", "--jsonl is the input video (another spelling)", track("clip.mp4", "--jsonl", "./noimages/../clip.mp4"),
+         "error: ./noimages/../clip.mp4: --jsonl names the input clip.mp4; it would be overwritten, choose another path"),
+    Case("outputs", "--mot is a symlink to the input video", track("clip.mp4", "--mot", "link.mp4"),
+         "error: link.mp4: --mot names the input clip.mp4; it would be overwritten, choose another path"),
+    Case("outputs", "--panels is the input image folder", track("gray", "--panels", "gray"),
+         "error: gray: --panels names the input gray; it would be overwritten, choose another path"),
+    Case("outputs", "--jsonl is the weights file", track("clip.mp4", "--jsonl", "w.pt"),
+         "error: w.pt: --jsonl names the input w.pt; it would be overwritten, choose another path"),
+    Case("outputs", "--jsonl and --mot name one file", track("clip.mp4", "--jsonl", "r.txt", "--mot", "r.txt"),
+         "error: r.txt: --mot and --jsonl both name r.txt; give each output its own path"),
+    Case("outputs", "--jsonl names a folder", track("clip.mp4", "--jsonl", "noimages"),
+         "error: noimages: --jsonl must be a file, but this is a folder"),
+    Case("outputs", "--panels names a file", track("clip.mp4", "--panels", "text.mp4"),
+         "error: text.mp4: --panels must be a folder, but this is a file"),
+    Case("outputs", "--mot under a file (parent is a file)", track("clip.mp4", "--mot", "text.mp4/sub/r.txt"),
+         "error: text.mp4/sub/r.txt: cannot create --mot: text.mp4 is a file, not a folder"),
+    Case("outputs", "--out with an unknown extension", track("clip.mp4", "--out", "r.xyz"),
+         "error: r.xyz: --out: unknown video extension '.xyz' (use .mp4, .m4v, .mov, .mkv, .avi)"),
+    Case("outputs", "--out without an extension", track("clip.mp4", "--out", "r"),
+         "error: r: --out: no video extension (use .mp4, .m4v, .mov, .mkv, .avi)"),
+    Case("outputs", "export: --out is a file", "export --weights w.pt --out clip.mp4",
+         "error: clip.mp4: --out must be a folder, but this is a file"),
+    Case("outputs", "export: --out is the weights file", "export --weights w.pt --out w.pt",
+         "error: w.pt: --out names the input w.pt; it would be overwritten, choose another path"),
+    Case("outputs", "bench: --json is the input video", "bench clip.mp4 --box 60,30,20,50 --weights w.pt --json clip.mp4",
+         "error: clip.mp4: --json names the input clip.mp4; it would be overwritten, choose another path"),
+    Case("outputs", "demo: --out under a file", "demo --weights w.pt --out text.mp4/d",
+         "error: text.mp4/d: cannot create --out: text.mp4 is a file, not a folder"),
+    Case("outputs", "synth: --out is a file", "synth --suite easy --out text.mp4",
+         "error: text.mp4: --out must be a folder, but this is a file"),
+    Case("outputs", "train: --out is a file", "train detector --config det.yaml --out text.mp4",
+         "error: text.mp4: --out must be a folder, but this is a file"),
+    # -- odd videos (issue 16) --------------------------------------------------------------
+    Case("outputs", "1x1 video with --out (works: the MP4 is padded to 2x2)",
+         "track one.avi --box 0,0,1,1 --weights w.pt --out one_out.mp4", "", 0, "tracked 4 frames"),
+    Case("outputs", "bench on a 1x1 video (OpenCV CSRT cannot)", "bench one.avi --box 0,0,1,1 --weights w.pt --frames 3",
+         "error: OpenCV CSRT cannot track in a 1x1 frame; use --peers none"),
+    Case("outputs", "bench on a 1x1 video, --peers none (works)",
+         "bench one.avi --box 0,0,1,1 --weights w.pt --frames 3 --peers none --backends torch", "", 0, "parttrack-torch"),
+    Case("outputs", "two MPEG-TS segments joined (header 10 frames, 20 decode): all tracked",
+         "track cat.ts --box 60,30,20,50 --weights w.pt",
+         "warning: cat.ts: the header says 10 frames but 20 decode; read all 20", 0, "tracked 20 frames"),
     # -- annotation files (MOTChallenge gt.txt, Town Centre CSV, parttrack JSONL) ---------
     Case("annotations", "missing annotation path", ev("nope.jsonl"),
          f"error: --data 'nope.jsonl' is neither a suite ({SUITES}) nor an existing path"),
@@ -179,6 +221,8 @@ CASES = [
          "error: js_dup.jsonl:3: frame 1 has duplicate subject id(s) [1]"),
     Case("annotations", "JSONL: frame out of range", ev("js_range.jsonl"),
          "error: js_range.jsonl:3: frame 99 is out of range (num_frames 12)"),
+    Case("annotations", "JSONL: more frames than the video has", ev("js_long.jsonl"),
+         "error: js_long.jsonl: the annotations claim 30 frames but the video clip.mp4 has 12"),
     # -- configs --------------------------------------------------------------------------
     Case("config", "tracker config: unknown key", track("clip.mp4", "--config", "t_unknown.yaml"),
          "error: t_unknown.yaml: unknown key(s) lost_treshold for TrackerConfig (known: " + TRACKER_KEYS + ")"),
@@ -255,6 +299,16 @@ def _videos(d: Path) -> None:
     (d / "empty.mp4").write_bytes(b"")
     (d / "text.mp4").write_text("hello, I am not a video\n")
     (d / "noimages").mkdir()
+    (d / "link.mp4").symlink_to("clip.mp4")
+    one = cv2.VideoWriter(str(d / "one.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (1, 1))
+    for i in range(4):
+        one.write(np.full((1, 1, 3), 60 * i, np.uint8))
+    one.release()
+    ts = cv2.VideoWriter(str(d / "seg.ts"), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (W, H))
+    for i in range(10):
+        ts.write(_frame(i))
+    ts.release()
+    (d / "cat.ts").write_bytes((d / "seg.ts").read_bytes() * 2)  # two segments joined
     for name, channels in (("gray", 1), ("rgba", 4), ("broken", 3)):
         (d / name).mkdir()
         for i in range(6):
@@ -296,6 +350,8 @@ def _annotations(d: Path) -> None:
     }.items():
         line = rec.replace("%s", subject)
         (d / f"js_{k}.jsonl").write_text(f'{header}\n{{"frame": 0, "subjects": [{subject}]}}\n{line}\n')
+    long = header.replace('"num_frames": 12', '"num_frames": 30')
+    (d / "js_long.jsonl").write_text(f'{long}\n{{"frame": 0, "subjects": [{subject}]}}\n')
 
 
 def _configs(d: Path) -> None:
@@ -374,6 +430,7 @@ def test_catalogue(case: Case, inputs: Path, monkeypatch: pytest.MonkeyPatch, ca
 SECTIONS = {
     "video": "Videos and image folders (`parttrack track VIDEO --box 60,30,20,50 --weights w.pt`)",
     "options": "Command-line values (all commands)",
+    "outputs": "Output paths and odd videos (checked before any work starts)",
     "annotations": "Annotation files (`parttrack eval --data PATH --out ev --weights w.pt --methods product`)",
     "config": "Config files",
     "weights": "Weights files and training checkpoints",

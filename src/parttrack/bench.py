@@ -108,15 +108,26 @@ class _PeerMethod:
     """An OpenCV tracker (``update`` timed as one stage)."""
 
     def __init__(self, name: str) -> None:
+        self.name = name
         self.tracker = PEERS[name]()
         self.times = _Times.new()
 
+    def _refuse(self, frame: np.ndarray) -> UsageError:
+        h, w = frame.shape[:2]
+        return UsageError(f"OpenCV {self.name.upper()} cannot track in a {w}x{h} frame; use --peers none")
+
     def init(self, frame: np.ndarray, box: BoxXYWH) -> None:
-        self.tracker.init(frame, tuple(int(round(v)) for v in box))
+        try:
+            self.tracker.init(frame, tuple(int(round(v)) for v in box))
+        except cv2.error:
+            raise self._refuse(frame) from None
 
     def step(self, frame: np.ndarray, record: bool) -> float:
         c, t = time.thread_time(), time.perf_counter()
-        self.tracker.update(frame)
+        try:
+            self.tracker.update(frame)
+        except cv2.error:
+            raise self._refuse(frame) from None
         total, cpu = time.perf_counter() - t, time.thread_time() - c
         if record:
             self.times.process.append(total * 1e3)

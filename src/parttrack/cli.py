@@ -10,6 +10,11 @@ import typer
 
 from parttrack.errors import ParttrackError
 
+THREADS_HELP = (
+    "Intra-op CPU threads of the networks (default 1: steady on a shared or busy machine; "
+    "more helps only on idle cores)."
+)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -49,14 +54,20 @@ def track_cmd(
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     on_bad_frame: str = typer.Option("stop", "--on-bad-frame", help="A frame that fails to decode: stop or skip."),
     backend: str = typer.Option("torch", "--backend", help="Network backend: torch or onnxruntime."),
-    threads: int | None = typer.Option(None, "--threads", help="Intra-op CPU threads of the backend."),
+    threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
     from parttrack.errors import UsageError
+    from parttrack.models import default_weights_path
+    from parttrack.outputs import check_outputs
     from parttrack.pipeline import parse_box, parse_frames, parse_point, track_video
     from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
+    check_outputs(  # before any work: the weights load and the first frame
+        {"--jsonl": jsonl, "--mot": mot, "--out": out, "--panels": panels},
+        [video, weights or default_weights_path(), config], folders=["--panels"], videos=["--out"],
+    )
     if (box is None) == (point is None):
         raise UsageError("give exactly one of --box X,Y,W,H or --point X,Y")
     subject = None if box is None else parse_box(box)
@@ -77,6 +88,8 @@ def track_cmd(
         panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame,
     )
     typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
+    for warning in s.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if s.skipped:
         typer.echo(f"skipped {s.skipped} frame{'s' * (s.skipped > 1)} that failed to decode", err=True)
 
@@ -86,11 +99,16 @@ def demo_cmd(
     out: str = typer.Option("demo-out", "--out", help="Output folder."),
     weights: str | None = typer.Option(None, "--weights", help="Weights file (default: shipped)."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
 ) -> None:
     """Track the subject of a synthetic crossing clip; write videos, JSONL and FIG. 3 panels."""
     from parttrack.demo import run_demo
+    from parttrack.outputs import check_outputs
+    from parttrack.runtime.backend import check_backend_options
 
-    s = run_demo(out, weights, device, progress=True)
+    check_backend_options("torch", threads)
+    check_outputs({"--out": out}, [weights], folders=["--out"])
+    s = run_demo(out, weights, device, progress=True, threads=threads)
     rate = "n/a" if s.head_hit_rate is None else f"{100 * s.head_hit_rate:.1f}%"
     typer.echo(f"frames: {s.track.frames}  fps: {s.track.fps:.1f} (tracker alone {s.track.track_fps:.1f})")
     typer.echo(f"head hit rate: {rate} over {s.scored_frames} annotated frames")
@@ -104,8 +122,10 @@ def export_cmd(
 ) -> None:
     """Export both networks to ONNX: template.onnx and frame.onnx (dynamic batch)."""
     from parttrack.models import load_weights
+    from parttrack.outputs import check_outputs
     from parttrack.runtime.export import export_onnx
 
+    check_outputs({"--out": out}, [weights], folders=["--out"])
     paths = export_onnx(load_weights(weights), out)
     typer.echo(f"wrote {paths.template} and {paths.frame}")
 
@@ -118,7 +138,7 @@ def bench_cmd(
     start: int = typer.Option(0, "--start", help="First frame, 0-based."),
     json_out: str | None = typer.Option(None, "--json", help="Write the report as JSON."),
     batch: int = typer.Option(1, "--batch", help="Also time K subjects in one batched call."),
-    threads: int | None = typer.Option(None, "--threads", help="Intra-op threads (default 1)."),
+    threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
     backends: str = typer.Option("torch,onnxruntime", "--backends", help="Backends to time."),
     peers: str = typer.Option("csrt,kcf", "--peers", help="OpenCV peers to time (or none)."),
     weights: str | None = typer.Option(None, "--weights", help="Weights file (default: shipped)."),
@@ -129,8 +149,10 @@ def bench_cmd(
 
     from parttrack.bench import render_table, run_bench, write_report
     from parttrack.models import load_weights
+    from parttrack.outputs import check_outputs
     from parttrack.pipeline import parse_box
 
+    check_outputs({"--json": json_out}, [video, weights])
     names = [] if peers.strip() == "none" else [p.strip() for p in peers.split(",") if p.strip()]
     report = run_bench(
         video, parse_box(box), load_weights(weights), frames=frames, start=start,
@@ -178,8 +200,10 @@ def train_cmd(
     out: str | None = typer.Option(None, "--out", help="Folder for checkpoints and logs (default runs/STAGE)."),
 ) -> None:
     """Train the part detector or the tracker (claims 1-4, 7; [0024]-[0052], [0063]-[0070])."""
+    from parttrack.outputs import check_outputs
     from parttrack.training.run import train
 
+    check_outputs({"--out": out}, [config, resume], folders=["--out"])
     r = train(stage, config, resume=resume, device=device, out=out)
     if r.main_process:
         typer.echo(f"{stage}: {r.steps} steps in {r.wall_time_s:.0f} s ({r.stop_reason}); "
@@ -198,8 +222,10 @@ def synth_cmd(
     """Write a synthetic benchmark suite (fixed seeds, chosen subject, boxes drawn on a PNG)."""
     from rich.progress import Progress
 
+    from parttrack.outputs import check_outputs
     from parttrack.synth.suites import write_suite
 
+    check_outputs({"--out": out}, folders=["--out"])
     with Progress(transient=True) as bar:
         task = bar.add_task(f"synth {suite}", total=None)
         paths = write_suite(suite, out, preview_only=preview, limit=limit,

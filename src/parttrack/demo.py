@@ -51,12 +51,16 @@ def run_demo(
     weights: str | Path | None = None,
     device: str = "cpu",
     progress: bool = False,
+    threads: int | None = None,
 ) -> DemoSummary:
     """``parttrack demo``: track the chosen subject of the first ``crossing`` clip.
 
     Writes ``input.mp4`` + ``input.jsonl`` (the clip and its annotations), ``track.mp4``,
     ``track.jsonl`` and ``panels/*.png`` (FIG. 3 at the first frame, the frame where the
     subject's head is nearest another head, and the last frame) under ``out``.
+
+    ``threads``: intra-op CPU threads of the networks (default
+    :data:`parttrack.runtime.backend.DEFAULT_THREADS`).
 
     Raises:
         CheckpointError: the weights (shipped by default) are missing or broken.
@@ -74,7 +78,7 @@ def run_demo(
     from parttrack.synth.suites import build_suite
 
     # torch's default (all cores) is ~25x slower on a busy 2-core machine than 1 thread
-    tracker = PartTracker.from_weights(path, device=device, num_threads=DEFAULT_THREADS)
+    tracker = PartTracker.from_weights(path, device=device, num_threads=threads or DEFAULT_THREADS)
     out = Path(out)
     clip = build_suite("crossing", limit=1)[0]
     seq, sid = clip.sequence, clip.sequence.subject_id

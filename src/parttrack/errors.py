@@ -68,5 +68,11 @@ class TrainingError(ParttrackError):
     """Training cannot go on (e.g. a NaN/inf loss); the last good checkpoint is kept."""
 
 
+class OutputError(ParttrackError):
+    """An output that cannot be written: a folder where a file goes, a parent that is a file,
+    an unwritable folder, an output that names an input or another output, a write or an
+    encoder that fails (disk full). The file that was there before is kept byte for byte."""
+
+
 class UsageError(ParttrackError):
     """Bad command-line values (a ``--box`` outside the frame, ``--start`` past the end, ...)."""

@@ -1,6 +1,9 @@
 """Where tracking results go: one sink per output format, each ``write(frame, result)`` per
 frame and ``close()`` at the end (or use it as a context manager; an exception inside ``with``
-discards what was written). Every file appears atomically: whole, or not at all.
+discards what was written). Every file appears atomically: whole, or not at all; a write that
+fails (disk full) raises :class:`~parttrack.errors.OutputError` naming the file and leaves the
+file that was there before byte for byte. :func:`check_outputs` vets every output path before
+any work starts (a folder, a parent that is a file, an input, two outputs on one file).
 
 * :class:`JsonlSink`: one ``TrackResult.to_json()`` line per frame (``docs/formats.md``);
 * :class:`MotSink`: MOTChallenge results ``frame,1,x,y,w,h,score,-1,-1,-1`` (lost frames
@@ -19,18 +22,99 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 import numpy as np
 
-from parttrack.atomic import atomic_path
+from parttrack.atomic import atomic_path, blocking_file
 from parttrack.data.types import BoxXYWH
+from parttrack.errors import OutputError
 from parttrack.tracker.result import TrackResult
 
 PANEL_EVERY = 25  # default panel frames: every 25th frame from the first
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Turn an OSError of a write (``No space left on device``, ``File too large``) into an
+    OutputError naming the user's ``path``."""
+    try:
+        yield
+    except OSError as e:
+        raise OutputError(f"cannot write: {e.strerror or e}; the old file, if any, is kept", path) from e
+
+
+def _same(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` (already resolved) are one file or folder."""
+    if a == b:
+        return True
+    with contextlib.suppress(OSError):
+        return os.path.samefile(a, b)
+    return False
+
+
+def check_outputs(
+    outputs: Mapping[str, str | Path | None],
+    inputs: Iterable[str | Path | int | None] = (),
+    folders: Iterable[str] = (),
+    videos: Iterable[str] = (),
+) -> None:
+    """Vet output paths before any work: each must be writable and touch no input.
+
+    Args:
+        outputs: option name (``"--jsonl"``) -> path as the user gave it (None: not asked).
+        inputs: paths read by the run (video, weights, config; camera indices are ignored).
+        folders: the options in ``outputs`` that name a folder (``--panels``), not a file.
+        videos: the options in ``outputs`` that name a video (its extension is checked).
+
+    Paths are compared after resolving symlinks and relative parts (and by inode when both
+    exist), so ``./clip.mp4`` and a link to it are the input ``clip.mp4``.
+
+    Raises:
+        OutputError: one line naming the user's path: an output equal to an input or to another
+            output, a file output that is a folder (or a folder output that is a file), a
+            parent that is a file, an unwritable folder, an unknown video extension.
+    """
+    from parttrack.data.writer import check_video_suffix
+
+    folder_opts, video_opts = set(folders), set(videos)
+    given = [(opt, str(p)) for opt, p in outputs.items() if p is not None and str(p) != ""]
+    sources = [str(p) for p in inputs if p is not None and not isinstance(p, int) and str(p) != ""]
+    real_in = [(p, os.path.realpath(p)) for p in sources if not (p.strip().isdigit() and not os.path.exists(p))]
+    seen: list[tuple[str, str, str]] = []
+    for opt, p in given:
+        real = os.path.realpath(p)
+        for src, real_src in real_in:
+            if _same(real, real_src):
+                raise OutputError(f"{opt} names the input {src}; it would be overwritten, choose another path", p)
+        for other, other_p, other_real in seen:
+            if _same(real, other_real):
+                raise OutputError(f"{opt} and {other} both name {other_p}; give each output its own path", p)
+        seen.append((opt, p, real))
+        if opt in folder_opts:
+            if os.path.exists(real) and not os.path.isdir(real):
+                raise OutputError(f"{opt} must be a folder, but this is a file", p)
+        elif os.path.isdir(real):
+            raise OutputError(f"{opt} must be a file, but this is a folder", p)
+        if opt in video_opts:
+            check_video_suffix(p, opt)
+        blocker = blocking_file(p if opt not in folder_opts else os.path.join(p, "x"))
+        if blocker is not None:
+            raise OutputError(f"cannot create {opt}: {blocker} is a file, not a folder", p)
+        _check_writable(opt, p, real)
+
+
+def _check_writable(opt: str, p: str, real: str) -> None:
+    """OutputError when the nearest existing folder of ``real`` refuses new files."""
+    folder = Path(real).parent
+    while not folder.exists():
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {opt}: folder {folder} is not writable", p)
 
 
 class Sink:
@@ -70,21 +154,31 @@ class JsonlSink(Sink):
         self.path = Path(path)
         self._atomic = atomic_path(self.path)
         tmp = self._atomic.__enter__()
-        self._file: IO[str] | None = tmp.open("w")
+        with naming(self.path):
+            self._file: IO[str] | None = tmp.open("w")
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
         assert self._file is not None, "sink is closed"
-        self._file.write(json.dumps(result.to_json()) + "\n")
+        with naming(self.path):
+            self._file.write(json.dumps(result.to_json()) + "\n")
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                with naming(self.path):
+                    self._file.flush()
+                    os.fsync(self._file.fileno())
+                    self._file.close()
+            except OutputError:
+                self.abort()
+                raise
             self._file = None
             self._atomic.__exit__(None, None, None)
 
     def abort(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None
             with contextlib.suppress(RuntimeError):  # generator-based: throw in to clean up
                 self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
@@ -105,7 +199,8 @@ class MotSink(Sink):
     def close(self) -> None:
         from parttrack.data.mot import write_mot_results
 
-        write_mot_results(self.rows, self.path)
+        with naming(self.path):
+            write_mot_results(self.rows, self.path)
 
 
 class VideoSink(Sink):
@@ -124,11 +219,13 @@ class VideoSink(Sink):
             from parttrack.data.video import VideoWriter
 
             self._writer = VideoWriter(self.path, self.fps, (frame.shape[1], frame.shape[0]))
-        self._writer.write(self.overlay.draw(frame, result))
+        with naming(self.path):
+            self._writer.write(self.overlay.draw(frame, result))
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.close()
+            with naming(self.path):
+                self._writer.close()
 
     def abort(self) -> None:
         if self._writer is not None:
@@ -137,13 +234,18 @@ class VideoSink(Sink):
 
 class PanelSink(Sink):
     """FIG. 3 panels ``<folder>/frame_NNNNNN.png`` of the frames in ``frames`` (default: every
-    25th frame from the first written). Each PNG is written atomically as its frame arrives."""
+    25th frame from the first written). Each PNG is drawn to a hidden temporary file as its
+    frame arrives; all of them are renamed into place by :meth:`close` (whole set or none: a
+    failed write or run leaves the panels of an earlier run as they were)."""
 
     def __init__(self, folder: str | Path, frames: Iterable[int] | None = None) -> None:
         self.folder = Path(folder)
         self.frames = None if frames is None else set(frames)
         self.paths: list[Path] = []
+        self._staged: list[tuple[Path, Path]] = []  # (temporary, final)
         self._first: int | None = None
+        if self.folder.exists() and not self.folder.is_dir():
+            raise OutputError("must be a folder for the panels, but this is a file", self.folder)
 
     def wants_maps(self, index: int) -> bool:
         if self.frames is not None:
@@ -158,7 +260,26 @@ class PanelSink(Sink):
         if wanted and result.maps is not None:
             from parttrack.viz.panels import save_panel
 
-            self.paths.append(save_panel(self.folder / f"frame_{result.frame:06d}.png", result))
+            final = self.folder / f"frame_{result.frame:06d}.png"
+            tmp = self.folder / f".{final.stem}.partial.png"
+            self._staged.append((tmp, final))
+            with naming(final):
+                save_panel(tmp, result)
+
+    def close(self) -> None:
+        try:
+            with naming(self.folder):
+                for tmp, final in self._staged:
+                    os.replace(tmp, final)
+                    self.paths.append(final)
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        for tmp, _ in self._staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        self._staged = []
 
 
 class CallbackSink(Sink):

@@ -22,7 +22,7 @@ import numpy as np
 
 from parttrack.data.types import BoxXYWH
 from parttrack.errors import UsageError
-from parttrack.outputs import JsonlSink, MotSink, PanelSink, Sink, VideoSink
+from parttrack.outputs import JsonlSink, MotSink, PanelSink, Sink, VideoSink, check_outputs
 from parttrack.tracker.part_tracker import PartTracker
 from parttrack.tracker.result import TrackResult
 
@@ -71,10 +71,12 @@ def parse_frames(text: str) -> list[int]:
 class TrackSummary:
     """What a run did: ``frames`` tracked, ``seconds`` of wall time, ``track_seconds`` spent in
     the tracker, the results (maps dropped; if asked), the panels written and the frames
-    ``skipped`` because they failed to decode (``on_error="skip"``)."""
+    ``skipped`` because they failed to decode (``on_error="skip"``); ``warnings`` for the user
+    (a header that counts fewer frames than decode)."""
 
     frames: int = 0
     skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     track_seconds: float = 0.0
     results: list[TrackResult] = field(default_factory=list)
@@ -148,9 +150,15 @@ def track_frames(
         progress: show a rich progress bar (frames and fps) on stderr.
         keep_results: keep every frame's result (without maps) in the summary.
 
-    All files are written atomically: a run that fails leaves none of them half-written. A
-    Ctrl-C stops the run early and keeps the frames tracked so far.
+    All files are written atomically: a run that fails (a bad frame, a full disk) leaves each
+    output as it was before, byte for byte. A Ctrl-C stops the run early and keeps the frames
+    tracked so far.
+
+    Raises:
+        OutputError: an output path that cannot be written or that two outputs share (before
+            the first frame), or a write that fails.
     """
+    check_outputs(_output_options(jsonl, mot, video, panels), folders=["--panels"], videos=["--out"])
     summary = TrackSummary()
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -195,6 +203,12 @@ def track_frames(
     return summary
 
 
+def _output_options(jsonl: object, mot: object, video: object, panels: object) -> dict[str, str | None]:
+    """The outputs under their ``parttrack track`` option names."""
+    paths = {"--jsonl": jsonl, "--mot": mot, "--out": video, "--panels": panels}
+    return {k: None if v is None else str(v) for k, v in paths.items()}
+
+
 def track_video(
     tracker: PartTracker,
     source: str | Path | int,
@@ -211,7 +225,12 @@ def track_video(
     :func:`track_frames`. A frame that fails to decode stops the run with a VideoError naming
     it (``on_error="stop"``) or is skipped and counted in ``skipped`` (``"skip"``).
 
+    Every frame that decodes is tracked, also past the frame count of the file's header; the
+    summary's ``warnings`` says when the two differ.
+
     Raises:
+        OutputError: an output path equal to ``source`` (or to another output), a folder, under
+            a file, or unwritable: before the first frame is read.
         VideoError: missing/unreadable video, ``start`` past the end.
         UsageError: ``box`` or ``point`` outside the frame.
     """
@@ -220,6 +239,8 @@ def track_video(
 
     if on_error not in ("stop", "skip"):
         raise UsageError(f"--on-bad-frame must be stop or skip, got {on_error!r}")
+    names = _output_options(*(outputs.get(k) for k in ("jsonl", "mot", "video", "panels")))
+    check_outputs(names, [source], folders=["--panels"], videos=["--out"])
     with open_video(source, start=start, end=end, on_error=on_error) as video:  # type: ignore[arg-type]
         info = video.info
         if box is not None:
@@ -233,4 +254,5 @@ def track_video(
         pairs: Iterator[tuple[int, np.ndarray]] = prefetch(((f.index, f.image) for f in video), owner=video)
         summary = track_frames(tracker, pairs, box, point=point, fps=info.fps, total=total, **outputs)
         summary.skipped = video.skipped
+        summary.warnings = list(video.warnings)
         return summary

@@ -253,19 +253,29 @@ def test_writer_keeps_old_file_until_close(tmp_path: Path) -> None:
         w.write(np.zeros((H, W, 3), np.uint8))
 
 
-def test_writer_odd_size_drops_last_column_and_row(tmp_path: Path) -> None:
+def test_writer_odd_size_pads_last_column_and_row(tmp_path: Path) -> None:
     p = tmp_path / "odd.mp4"
     image = np.zeros((H + 1, W + 1, 3), np.uint8)
-    image[:, -1] = 255  # the last column and row are the ones dropped
+    image[:, -1] = 255  # the last column and row are repeated to make the size even
     image[-1, :] = 255
     with VideoWriter(p, fps=25.0, size=(W + 1, H + 1)) as w:
-        assert w.frame_size == (W, H)
+        assert w.frame_size == (W + 2, H + 2)
         w.write(image)
     frame = next(iter(open_video(p)))
-    assert frame.image.shape == (H, W, 3) and frame.image.max() < 40
+    assert frame.image.shape == (H + 2, W + 2, 3)
+    assert frame.image[: H // 2, : W // 2].max() < 40 and frame.image[-1, :].min() > 200
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"fps": 0.0}, "fps"), ({"size": (1, 10)}, "size"), ({"size": (10,)}, "size")])
+def test_writer_1x1_video(tmp_path: Path) -> None:
+    p = tmp_path / "one.mp4"
+    with VideoWriter(p, fps=25.0, size=(1, 1)) as w:
+        for v in (10, 200):
+            w.write(np.full((1, 1, 3), v, np.uint8))
+    video = open_video(p)
+    assert (video.info.width, video.info.height, video.info.num_frames) == (2, 2, 2)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"fps": 0.0}, "fps"), ({"size": (0, 10)}, "size"), ({"size": (10,)}, "size")])
 def test_writer_argument_checks(tmp_path: Path, kwargs: dict, match: str) -> None:
     args = {"fps": 25.0, "size": (W, H)} | kwargs
     with pytest.raises(ValueError, match=match):

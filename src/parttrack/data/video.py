@@ -81,6 +81,10 @@ class VideoSource:
 
     Create it with :func:`open_video`. ``skipped`` counts frames that failed to decode and
     were skipped (``on_error="skip"``). Iterating a second time re-reads from ``start``.
+
+    A file is read to its last *decoded* frame, not to the frame count its header gives (two
+    MPEG-TS segments joined say 10 frames and decode 20): ``decoded`` is the number of frames
+    read and ``warnings`` says when it differs from the header.
     """
 
     def __init__(
@@ -92,6 +96,8 @@ class VideoSource:
         self.end = end
         self.on_error = on_error
         self.skipped = 0
+        self.decoded = 0
+        self.warnings: list[str] = []
         self._images = images
         self._factory = capture_factory
         self._cap: cv2.VideoCapture | None = None
@@ -163,15 +169,18 @@ class VideoSource:
                         f"start frame {self.start} is past the end (stream ended at frame {index})",
                         self.info.source,
                     )
-            last = self._last()
+            header = self.info.num_frames
+            self.decoded = 0
+            self.warnings = []
             index = self.start
-            while last is None or index <= last:
+            while self.end is None or index <= self.end:  # the decoder decides where it ends
                 if not cap.grab():
-                    if self.info.num_frames is None:
-                        return  # camera closed: end of stream
+                    if header is None or index >= header:
+                        break  # camera closed, or the end of a file
                     self._fail(index, "stream ended early (truncated or corrupt file)")
                     index += 1
                     continue
+                self.decoded += 1
                 if want is None or want(index):
                     ok, image = cap.retrieve()
                     if not ok or image is None:
@@ -179,6 +188,10 @@ class VideoSource:
                     else:
                         yield Frame(index, to_bgr(image))
                 index += 1
+            if header is not None and index > header:
+                self.warnings.append(
+                    f"{self.info.source}: the header says {header} frames but {index} decode; read all {index}"
+                )
         finally:
             self.close()
 
@@ -221,8 +234,8 @@ def _open_file(path: Path, start: int, end: int | None, on_error: Literal["stop"
         count = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
     finally:
         cap.release()
-    if count <= 0:  # container does not say: count by decoding once
-        count = _count_frames(factory)
+    if count <= 0 or start >= count:  # the container does not say (or may be wrong): decode
+        count = max(count, _count_frames(factory))
     info = VideoInfo(str(path), first.shape[1], first.shape[0], fps if fps > 0 else 25.0, count)
     _check_range(info.source, start, end, info.num_frames)
     return VideoSource(info, start, end, on_error, capture_factory=factory)
@@ -270,6 +283,7 @@ def open_video(
             that name wins).
         start: first frame, 0-based.
         end: last frame, 0-based inclusive (None = to the end; clamped to the last frame).
+            A file is read to its last decoded frame even where its header counts fewer.
         on_error: a frame that fails to decode mid-stream: ``"stop"`` raises VideoError
             naming it, ``"skip"`` drops it and counts it in ``VideoSource.skipped``.
 

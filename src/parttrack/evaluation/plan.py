@@ -187,6 +187,7 @@ def path_data(path: str | Path) -> EvalData:
     if seq.info.source is None:
         raise UsageError(f"no video found for the annotations in {path}")
     source = seq.info.source
+    check_video_length(path, seq, source)
 
     def gen(a: int, b: int) -> Iterator[tuple[int, np.ndarray]]:
         with open_video(source, start=a, end=b) as video:
@@ -194,6 +195,23 @@ def path_data(path: str | Path) -> EvalData:
                 yield f.index, f.image
 
     return EvalData(seq.info.name, seq, gen)
+
+
+def check_video_length(path: str | Path, seq: AnnotatedSequence, source: str | Path) -> None:
+    """ParseError naming the annotation file when it claims more frames than its video
+    decodes (the missing frames would be counted as misses)."""
+    from parttrack.data.video import open_video
+    from parttrack.errors import ParseError
+
+    claimed = seq.info.num_frames
+    with open_video(source) as video:
+        n = video.info.num_frames
+        if n is not None and claimed > n and not Path(source).is_dir():
+            for _ in video.frames(want=lambda _: False):  # a header may undercount: decode
+                pass
+            n = max(n, video.decoded)
+    if n is not None and claimed > n:
+        raise ParseError(f"the annotations claim {claimed} frames but the video {source} has {n}", path)
 
 
 def resolve_data(spec: str, limit: int | None = None) -> list[EvalData]:
