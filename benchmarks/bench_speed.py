@@ -37,6 +37,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared" / "data" / "towncentre" / "clip_f0249_n149.mp4"
+TUD = ROOT.parent / "shared" / "data" / "tud-stadtmitte" / "TUD-Stadtmitte.mp4"
+TUD_BOX = "184,96,35,155"  # person 3 of gt.txt on frame 0 (in view all 179 frames)
 
 
 def random_weights(width: int):  # -> Weights
@@ -168,6 +170,103 @@ def commit() -> str | None:
         return None
 
 
+# --- whole process (issue 15): `parttrack track` vs OpenCV CSRT as separate processes ----------
+CSRT_SCRIPT = """
+import sys, cv2
+from parttrack.data.video import open_video
+src, box, out = sys.argv[1], tuple(int(float(v)) for v in sys.argv[2].split(",")), sys.argv[3]
+rows = []
+with open_video(src) as video:
+    for f in video:
+        if f.index == 0:
+            t = cv2.TrackerCSRT_create() if sys.argv[4] == "csrt" else cv2.TrackerKCF_create()
+            t.init(f.image, box)
+        else:
+            ok, b = t.update(f.image)
+            rows.append(f"{f.index},{b[0]},{b[1]},{b[2]},{b[3]}")
+open(out, "w").write("\\n".join(rows) + "\\n")
+"""
+
+
+def write_pingpong(src: Path, out: Path, frames: int) -> Path:
+    """``frames`` frames of ``src`` played forward, backward, forward, ... (no jump), as MP4."""
+    from parttrack.data.video import VideoWriter, open_video
+
+    with open_video(src) as video:
+        images = [f.image for f in video]
+    order = list(range(len(images))) + list(range(len(images) - 2, 0, -1))
+    h, w = images[0].shape[:2]
+    with VideoWriter(out, 25.0, (w, h)) as wr:
+        for i in range(frames):
+            wr.write(images[order[i % len(order)]])
+    return out
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one child process (``/usr/bin/time``
+    measures the RSS: a child forked from this torch-loaded process would report ours);
+    RuntimeError if it fails."""
+    t = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "rss_kb=%M cpu_s=%U+%S", *cmd], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {p.stderr[-500:]}")
+    last = p.stderr.strip().splitlines()[-1]
+    rss = float(last.split("rss_kb=")[1].split()[0])
+    cpu = sum(float(v) for v in last.split("cpu_s=")[1].split("+"))
+    return {"wall_s": wall, "rss_mib": rss / 1024, "cpu_s": cpu}
+
+
+def bench_process(clip: Path, box: str, repeats: int, out: Path, env: dict[str, str]) -> dict:
+    """Whole processes, interleaved per repeat: ``parttrack track`` (onnxruntime, 1 thread;
+    identity mode and the single-peak mode), CSRT and KCF (decode with ``open_video`` +
+    ``update``), the start-up (``track --end 1``: process start, model load, first frame)
+    and ``import parttrack.cli``."""
+    py = str(ROOT / ".venv" / "bin" / "python")
+    single = out / "single_peak.yaml"
+    single.write_text("identity: false\n")
+    track = [py, "-m", "parttrack", "track", str(clip), "--box", box, "--backend", "onnxruntime",
+             "--threads", "1", "--jsonl", str(out / "track.jsonl")]
+    cmds = {
+        "parttrack onnxruntime (identity)": track,
+        "parttrack onnxruntime (single peak)": track + ["--config", str(single)],
+        "csrt": [py, "-c", CSRT_SCRIPT, str(clip), box, str(out / "csrt.txt"), "csrt"],
+        "kcf": [py, "-c", CSRT_SCRIPT, str(clip), box, str(out / "kcf.txt"), "kcf"],
+        "start-up (track --end 1)": track + ["--end", "1"],
+        "import parttrack.cli": [py, "-c", "import parttrack.cli"],
+        "python alone": [py, "-c", "pass"],
+    }
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in cmds}
+    timed(cmds["start-up (track --end 1)"], env)  # warm the ONNX cache and the page cache
+    for _ in range(repeats):
+        for name, cmd in cmds.items():
+            runs[name].append(timed(cmd, env))
+    frames = count_frames(clip)
+    res = {}
+    for name, rs in runs.items():
+        wall = statistics.median(r["wall_s"] for r in rs)
+        res[name] = {"wall_s": [round(r["wall_s"], 3) for r in rs], "median_wall_s": round(wall, 3),
+                     "median_cpu_s": round(statistics.median(r["cpu_s"] for r in rs), 3),
+                     "max_rss_mib": round(max(r["rss_mib"] for r in rs), 1)}
+        if not name.startswith(("start", "import", "python")):
+            res[name]["fps"] = round(frames / wall, 1)
+    for name in res:
+        if "fps" in res[name]:
+            res[name]["x_csrt"] = round(res[name]["fps"] / res["csrt"]["fps"], 2)
+    return {"frames": frames, "runs": res}
+
+
+def count_frames(clip: Path) -> int:
+    """Decodable frames of a clip."""
+    cap = cv2.VideoCapture(str(clip))
+    n = 0
+    while cap.grab():
+        n += 1
+    cap.release()
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default=None)
@@ -177,8 +276,29 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--calls", type=int, default=300, help="network calls per variant")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--process", action="store_true",
+                    help="only the whole-process study on TUD-Stadtmitte played to --process-frames")
+    ap.add_argument("--process-frames", type=int, default=800)
+    ap.add_argument("--pythonpath", default=None, help="PYTHONPATH of the child processes")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.process:
+        from parttrack.atomic import write_text
+
+        out = Path("/tmp/parttrack-bench-process")
+        out.mkdir(parents=True, exist_ok=True)
+        clip = out / f"tud_stadtmitte_{a.process_frames}.mp4"
+        if not clip.is_file():
+            write_pingpong(TUD, clip, a.process_frames)
+        env = dict(os.environ, **({"PYTHONPATH": a.pythonpath} if a.pythonpath else {}))
+        result = bench_process(clip, TUD_BOX, a.repeats, out, env)
+        result.update(commit=commit(), clip=str(clip), box=TUD_BOX, pythonpath=a.pythonpath,
+                      machine={"cpus": os.cpu_count(), "loadavg_after": [round(v, 2) for v in os.getloadavg()]})
+        text = json.dumps(result, indent=2)
+        print(text)
+        if a.json:
+            write_text(a.json, text + "\n")
+        return
 
     from parttrack.atomic import write_text
     from parttrack.bench import run_bench

@@ -60,8 +60,10 @@ def test_bench_cli_writes_a_full_report(clip: tuple[Path, Path], tmp_path: Path,
     r = json.loads(out.read_text())
     assert (r["width"], r["height"], r["batch"], r["threads"]) == (320, 240, 3, 1)
     assert r["warmup"] == 5 and r["frames_timed"] == 12 - 5
-    names = {"parttrack-torch", "parttrack-onnxruntime", "csrt", "kcf", "batch3-torch", "batch3-onnxruntime"}
+    names = {"parttrack-torch", "parttrack-onnxruntime", "csrt", "kcf", "batch3-torch", "batch3-onnxruntime",
+             "parttrack-torch single-peak", "parttrack-onnxruntime single-peak"}
     assert set(r["methods"]) == names
+    assert r["max_rss_mib"] > 0
     decode = {json.dumps(m["stages"]["decode"]) for m in r["methods"].values()}
     assert len(decode) == 1  # every method timed on the same decoded frames
     for name, m in r["methods"].items():
@@ -150,3 +152,15 @@ def test_batch_post_processing_maps_peaks_to_the_image(monkeypatch: pytest.Monke
         np.testing.assert_allclose(m.boxes[i], [cx - wh[0] / 2, cy - wh[1] / 2, wh[0], wh[1]], atol=1e-9)
         np.testing.assert_allclose(m.parts[i, 0], win.to_image(np.array([12.25, 5.5]) * cfg.stride), atol=1e-9)
     assert len(m.times.networks) == 1 and len(m.times.process) == 1
+
+
+def test_bench_cost_vs_resolution(clip: tuple[Path, Path]) -> None:
+    """``heights``: the first backend's tracker also runs on the frames resized (2x here)."""
+    from parttrack.bench import run_bench
+    from parttrack.models import load_weights
+
+    video, weights = clip
+    r = run_bench(video, (60, 70, 40, 90), load_weights(weights), frames=8, backends=("torch",), peers=(),
+                  heights=(480,), single_peak=False, warmup=2)
+    assert set(r["methods"]) == {"parttrack-torch", "parttrack-torch 480p"}
+    assert r["methods"]["parttrack-torch 480p"]["frames"] == 6

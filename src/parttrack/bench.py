@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,16 +82,26 @@ class _TrackerMethod:
     """A :class:`~parttrack.tracker.PartTracker` on one backend; its crop and network stages
     are read from ``PartTracker.timings`` after each frame."""
 
-    def __init__(self, weights: Weights, backend: str, threads: int | None, device: str) -> None:
+    def __init__(self, weights: Weights, backend: str, threads: int | None, device: str,
+                 height: int | None = None, **overrides: Any) -> None:
         from parttrack.tracker.part_tracker import PartTracker
 
-        self.tracker = PartTracker(weights, device=device, backend=backend, num_threads=threads)
+        self.tracker = PartTracker(weights, device=device, backend=backend, num_threads=threads, **overrides)
         self.times = _Times.new()
+        self.height = height  # track the frame resized to this height (the resize is not timed)
+
+    def _frame(self, frame: np.ndarray) -> np.ndarray:
+        if self.height is None or self.height == frame.shape[0]:
+            return frame
+        h, w = frame.shape[:2]
+        return cv2.resize(frame, (round(w * self.height / h), self.height), interpolation=cv2.INTER_LINEAR)
 
     def init(self, frame: np.ndarray, box: BoxXYWH) -> None:
-        self.tracker.initialize(frame, box)
+        s = 1.0 if self.height is None else self.height / frame.shape[0]
+        self.tracker.initialize(self._frame(frame), tuple(v * s for v in box))
 
     def step(self, frame: np.ndarray, record: bool) -> float:
+        frame = self._frame(frame)
         c, t = time.thread_time(), time.perf_counter()
         self.tracker.track(frame)
         total, cpu = time.perf_counter() - t, time.thread_time() - c
@@ -228,6 +239,8 @@ def run_bench(
     batch: int = 1,
     warmup: int = 5,
     device: str = "cpu",
+    single_peak: bool = True,
+    heights: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Benchmark every method on the same ``frames`` frames of ``video``.
 
@@ -242,6 +255,12 @@ def run_bench(
             core makes its OpenMP workers spin against the decoder and the other methods).
         batch: with K > 1, also time K subjects through one batched call per backend.
         warmup: first tracked frames left out of the statistics.
+        single_peak: also time each backend's tracker in the single-peak mode
+            (``identity=False``; the default identity mode searches several windows while the
+            subject is unsure or lost).
+        heights: also time the first backend's tracker on the frames resized to these heights
+            (e.g. 1080, 2160: the cost vs resolution; the resize is not timed, ``decode``
+            stays that of the source video).
 
     Returns:
         A JSON-able report: per method per-stage ``median_ms`` / ``p90_ms`` / ``mean_ms``,
@@ -267,6 +286,12 @@ def run_bench(
         info = source.info
         check_box_in_frame(box, info.width, info.height)
         methods: dict[str, Any] = {f"parttrack-{b}": _TrackerMethod(weights, b, threads, device) for b in backends}
+        if single_peak:
+            methods.update({f"parttrack-{b} single-peak": _TrackerMethod(weights, b, threads, device, identity=False)
+                            for b in backends})
+        if backends:
+            methods.update({f"parttrack-{backends[0]} {h}p": _TrackerMethod(weights, backends[0], threads, device, h)
+                            for h in heights})
         methods.update({p: _PeerMethod(p) for p in peers})
         if batch > 1:
             methods.update(
@@ -316,6 +341,7 @@ def run_bench(
             "loadavg_after": [round(v, 2) for v in os.getloadavg()],
         },
         "methods": results,
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 

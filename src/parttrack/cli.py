@@ -180,13 +180,18 @@ def eval_cmd(
     config: str | None = typer.Option(None, "--tracker-config", help="TrackerConfig YAML."),
     part_threshold: float = typer.Option(0.0, "--part-threshold", help="Drop part points scoring below this."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="Network backend: onnxruntime (default where installed) or torch."),
+    threads: int | None = typer.Option(None, "--threads", help="Intra-op CPU threads of the backend."),
 ) -> None:
     """Compare part-finding methods on annotated sequences ([0005], [0051]); write a report."""
     from parttrack.evaluation.run import run_eval
+    from parttrack.runtime.backend import check_backend_options
 
+    check_backend_options(backend, threads)
     written = run_eval(
         data, [m.strip() for m in methods.split(",") if m.strip()], out, weights, label, subjects,
-        limit, max_frames, device, config, part_threshold, progress=True,
+        limit, max_frames, device, config, part_threshold, progress=True, backend=backend, threads=threads,
     )
     typer.echo(f"wrote {written[0]} and {len(written) - 1} more files")
 

@@ -193,3 +193,21 @@ def test_held_out_town_centre_plan_and_one_pass(shared_data) -> None:
     # a classic tracker + head prior on the frames right after a ground-truth start: most
     # heads are hit, which can only happen if image coordinates line up end to end
     assert sum(r.outcome == "hit" for r in recs) / len(recs) > 0.6
+
+
+def test_one_shared_backend_per_weights_gives_the_same_tracks(weights: Weights) -> None:
+    """Every subject's tracker may share its label's backend (the template lives in the tracker)."""
+    from parttrack.evaluation.run import make_backends
+
+    seq, frames = toy_clip(12)
+    cfg = TrackerConfig(lost_threshold=0.0, redetect_threshold=0.0)
+    shared = make_backends({"a": weights}, {"a": None}, "torch")
+    assert set(shared) == {"a"} and shared["a"].name == "torch"
+    alone = run_sequence(counting_data(seq, frames, []), {"a": weights}, ("product", "top-down"), "all",
+                         tracker_config=cfg)
+    together = run_sequence(counting_data(seq, frames, []), {"a": weights}, ("product", "top-down"), "all",
+                            tracker_config=cfg, backends=shared)
+    assert len(alone) == len(together) == 2
+    for r0, r1 in zip(alone, together, strict=True):
+        for key, t in r0.tracks.items():
+            assert t.boxes == r1.tracks[key].boxes and t.points == r1.tracks[key].points

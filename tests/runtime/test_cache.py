@@ -91,7 +91,11 @@ def test_bad_weights_file_is_named(tmp_path: Path) -> None:
 
 def test_cached_graphs_run_on_both_backends(prepared: tuple[Path, Path, CachedGraphs]) -> None:
     _, _, g = prepared
-    assert default_backend() == "onnxruntime"  # installed here (a dependency)
+    assert default_backend() == default_backend("cpu") == "onnxruntime"  # installed here (a dependency)
+    import onnxruntime as ort
+
+    gpu = "CUDAExecutionProvider" in ort.get_available_providers()
+    assert default_backend("cuda") == ("onnxruntime" if gpu else "torch")  # CUDA needs onnxruntime-gpu
     assert make_backend(g, "onnxruntime").name == "onnxruntime"
     assert make_backend(g, "torch").name == "torch"  # loads the weights file
 

@@ -31,6 +31,7 @@ from parttrack.evaluation.plan import (
 )
 from parttrack.evaluation.score import Evaluation, aggregate, score_run
 from parttrack.models import Weights
+from parttrack.runtime.backend import Backend, default_backend, make_backend
 from parttrack.tracker.config import TrackerConfig
 from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
 from parttrack.tracker.part_tracker import PartTracker
@@ -70,12 +71,13 @@ class _SubjectEngines:
 
     def __init__(self, run: SubjectRun, weights: Mapping[str, Weights], methods: Seq[str],
                  tracker_config: TrackerConfig | None, device: str,
-                 top_down: Mapping[str, TopDownParts]) -> None:
+                 top_down: Mapping[str, TopDownParts], backends: Mapping[str, Backend]) -> None:
         self.run = run
         self.tm = [m for m in methods if m in TRACKER_METHODS]
         self.pm = [m for m in methods if m in PEER_METHODS]
         self.trackers = {
-            label: PartTracker(w, tracker_config, device, keep_maps=True, parts=run.parts or None)
+            label: PartTracker(w, tracker_config, device, backends.get(label), keep_maps=True,
+                               parts=run.parts or None)
             for label, w in weights.items()
         } if self.tm else {}
         self.peer = CsrtPeer() if self.pm else None
@@ -121,6 +123,7 @@ def run_sequence(
     tracker_config: TrackerConfig | None = None,
     part_threshold: float = 0.0,
     on_frame: Callable[[int], None] | None = None,
+    backends: Mapping[str, Backend] | None = None,
 ) -> list[SubjectRun]:
     """Track every planned subject of one sequence with every method, decoding the video once.
 
@@ -128,6 +131,8 @@ def run_sequence(
         weights: label -> weights; every label gets its own tracker run per subject.
         methods: names from :data:`ALL_METHODS`.
         on_frame: called with 1 after each decoded frame (progress bars).
+        backends: label -> a ready network backend shared by that label's trackers (see
+            :func:`make_backends`); a label without one runs on torch.
 
     Returns:
         one :class:`SubjectRun` per planned subject.
@@ -145,7 +150,8 @@ def run_sequence(
     parts = parts_by.pop() if parts_by else tuple(p for p in seq.info.part_names if p in PART_PRIORS)
     top_down = {lbl: TopDownParts(w, device) for lbl, w in weights.items()} if "csrt+top-down" in methods else {}
     runs = [SubjectRun(seq.info.name, p, parts) for p in plans]
-    engines = [_SubjectEngines(r, weights, methods, tracker_config, device, top_down) for r in runs]
+    engines = [_SubjectEngines(r, weights, methods, tracker_config, device, top_down, backends or {})
+               for r in runs]
     first, last = min(p.start for p in plans), max(p.end for p in plans)
     for k, image in data.frames(first, last):
         if k > last:
@@ -182,6 +188,7 @@ def evaluate(
     tracker_config: TrackerConfig | None = None,
     part_threshold: float = 0.0,
     on_frame: Callable[[int], None] | None = None,
+    backends: Mapping[str, Backend] | None = None,
 ) -> Evaluation:
     """Run :func:`run_sequence` over every sequence and score all methods ([0005], [0051]).
 
@@ -193,7 +200,7 @@ def evaluate(
     sequences: list[dict[str, Any]] = []
     for d in data:
         subject_runs = run_sequence(d, weights, methods, subjects, max_frames, device,
-                                    tracker_config, part_threshold, on_frame)
+                                    tracker_config, part_threshold, on_frame, backends)
         sequences.append({"data": d.group, "sequence": d.sequence.info.name,
                           "subjects": [r.plan.subject_id for r in subject_runs]})
         for r in subject_runs:
@@ -208,6 +215,25 @@ def evaluate(
                     "lost_frames": sum(x.lost for x in next(iter(rec["subject"].values()))),
                 })
     return Evaluation(aggregate(scored), runs, sequences)
+
+
+def make_backends(
+    weights: Mapping[str, Weights], paths: Mapping[str, Path | None], backend: str | None = None,
+    threads: int | None = None, device: str = "cpu",
+) -> dict[str, Backend]:
+    """One network backend per weights label, shared by all of that label's trackers (the
+    template features live in each tracker, so subjects do not interfere).
+
+    onnxruntime (``backend`` None: where installed and able to run on ``device``) opens the weights file's cached graphs
+    (:func:`~parttrack.runtime.cache.cached_graphs`, exported once per file); torch wraps the
+    loaded modules.
+    """
+    name = default_backend(device) if backend is None else backend
+    if name == "onnxruntime":
+        from parttrack.runtime.cache import cached_graphs
+
+        return {lbl: make_backend(cached_graphs(paths.get(lbl)), name, threads, device) for lbl in weights}
+    return {lbl: make_backend(w, name, threads, device) for lbl, w in weights.items()}
 
 
 def commit_hash(repo: str | Path | None = None) -> str:
@@ -262,6 +288,8 @@ def run_eval(
     tracker_config: str | Path | None = None,
     part_threshold: float = 0.0,
     progress: bool = True,
+    backend: str | None = None,
+    threads: int | None = None,
 ) -> list[Path]:
     """The ``parttrack eval`` command: resolve data and weights, evaluate, write the report.
 
@@ -273,6 +301,8 @@ def run_eval(
         limit: first N sequences of each suite.
         max_frames: track at most N frames per subject after its initialisation frame.
         tracker_config: YAML of ``parttrack.tracker.TrackerConfig``.
+        backend: ``"onnxruntime"`` or ``"torch"`` (None: onnxruntime where installed);
+            threads: its intra-op threads (None: the backend's default).
 
     Returns:
         the written paths, report.md first.
@@ -301,6 +331,7 @@ def run_eval(
     needs_weights = any(m != "csrt+box-prior" for m in methods_t)
     loaded = {lbl: load_weights(p) for lbl, p in paths.items()} if needs_weights else {}
     tcfg = None if tracker_config is None else load_yaml(TrackerConfig, tracker_config)
+    backends = make_backends(loaded, paths, backend, threads, device)
     sets = [d for spec in data for d in resolve_data(spec, limit)]
     total = sum(frames_to_decode(d, subjects, max_frames) for d in sets)  # type: ignore[arg-type]
     cmd = ["parttrack eval", *(f"--data {d}" for d in data), f"--methods {','.join(methods_t)}",
@@ -315,6 +346,7 @@ def run_eval(
         "parttrack": __version__,
         "torch": torch.__version__,
         "device": device,
+        "backend": next(iter(backends.values())).name if backends else None,
         "subjects": ("the sequence's chosen subject" if subjects == "chosen" else
                      f"every subject annotated >= {MIN_SUBJECT_FRAMES} frames")
         + f"; initialised on its first frame with visibility >= {MIN_INIT_VISIBILITY} and >= "
@@ -325,5 +357,5 @@ def run_eval(
                   TimeElapsedColumn(), disable=not progress) as bar:
         task = bar.add_task("eval", total=total)
         ev = evaluate(sets, loaded, methods_t, subjects, max_frames, device, tcfg,  # type: ignore[arg-type]
-                      part_threshold, lambda n: bar.advance(task, n))
+                      part_threshold, lambda n: bar.advance(task, n), backends)
     return write_report(ev, out, meta)

@@ -45,9 +45,16 @@ BACKENDS = ("torch", "onnxruntime")
 DEFAULT_THREADS = 1
 
 
-def default_backend() -> str:
-    """``"onnxruntime"`` where it is installed (faster, starts without torch), else ``"torch"``."""
-    return "onnxruntime" if importlib.util.find_spec("onnxruntime") is not None else "torch"
+def default_backend(device: Any = "cpu") -> str:
+    """``"onnxruntime"`` where it is installed (faster, starts without torch) and can run on
+    ``device`` (CUDA needs onnxruntime-gpu), else ``"torch"``."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        return "torch"
+    if str(device).split(":", 1)[0] == "cpu":
+        return "onnxruntime"
+    import onnxruntime as ort
+
+    return "onnxruntime" if "CUDAExecutionProvider" in ort.get_available_providers() else "torch"
 
 
 class Backend(Protocol):
@@ -92,7 +99,7 @@ def make_backend(
     from parttrack.runtime.cache import CachedGraphs
 
     if backend is None:
-        backend = default_backend() if isinstance(weights, CachedGraphs) else "torch"
+        backend = default_backend(device) if isinstance(weights, CachedGraphs) else "torch"
     if backend == "torch":
         if isinstance(weights, CachedGraphs):
             from parttrack.models.io import load_weights

@@ -128,7 +128,7 @@ class PartTracker:
         come from the ONNX cache (:func:`~parttrack.runtime.cache.cached_graphs`, exported
         once per weights file) and torch is not imported.
         """
-        name = kw.get("backend") or default_backend()
+        name = kw.get("backend") or default_backend(device)
         if name == "onnxruntime":
             return cls(cached_graphs(path), config, device, **{**kw, "backend": name})
         from parttrack.models.io import load_weights
