@@ -8,6 +8,7 @@ test keeps the two in step).
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,10 @@ CASES = [
          "error: text.mp4: --panels must be a folder, but this is a file"),
     Case("outputs", "--mot under a file (parent is a file)", track("clip.mp4", "--mot", "text.mp4/sub/r.txt"),
          "error: text.mp4/sub/r.txt: cannot create --mot: text.mp4 is a file, not a folder"),
+    Case("outputs", "--jsonl empty", track("clip.mp4", "--jsonl", "''"), "error: --jsonl needs a path, got an empty one"),
+    Case("outputs", "--panel-frames past the end (warns, tracks)",
+         track("clip.mp4", "--panels", "pan", "--panel-frames", "0,99"),
+         "warning: pan: no panel for frame(s) 99 (not tracked, or the subject was lost there)", 0, "tracked 12 frames"),
     Case("outputs", "--out with an unknown extension", track("clip.mp4", "--out", "r.xyz"),
          "error: r.xyz: --out: unknown video extension '.xyz' (use .mp4, .m4v, .mov, .mkv, .avi)"),
     Case("outputs", "--out without an extension", track("clip.mp4", "--out", "r"),
@@ -413,7 +418,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_catalogue(case: Case, inputs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(inputs)
     before = sorted(inputs.iterdir())
-    code, out, err = run(case.args.split(), capsys)
+    code, out, err = run(shlex.split(case.args), capsys)
     lines = err.splitlines()
     assert code == case.code, err
     assert "Traceback" not in err

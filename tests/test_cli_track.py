@@ -162,3 +162,21 @@ def test_demo_writes_its_files(assets, tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     assert len(list((out / "panels").glob("*.png"))) >= 2
     assert load_weights(assets["weights"]).config.parts == ("head", "eye")
+
+
+def test_thread_defaults_are_one_and_exposed_everywhere(assets, tmp_path, capsys):
+    # issue 16 (8): torch's default (a thread per core) collapses on a busy 2-core machine
+    base = ["track", str(assets["video"]), "--box", BOX, "--end", "2", "--weights", str(assets["weights"])]
+    try:
+        torch.set_num_threads(3)
+        assert run(base) == 0 and torch.get_num_threads() == 1  # the default
+        assert run([*base, "--threads", "2"]) == 0 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    report = tmp_path / "bench.json"
+    assert run(["bench", str(assets["video"]), "--box", BOX, "--frames", "3", "--weights", str(assets["weights"]),
+                "--backends", "torch", "--peers", "none", "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["threads"] == 1
+    for command in ("track", "bench", "demo"):
+        assert run([command, "--help"]) == 0
+        assert "--threads" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,3 +59,75 @@ def test_panel_sink_frames_and_video_sink(tmp_path) -> None:
         for i in range(3):
             sink.write(FRAME, result(i))
     assert video.stat().st_size > 0
+
+
+# -- issue 16: outputs vetted before work, errors naming the user's path ---------------------
+def test_check_outputs_refuses_inputs_twins_folders_and_file_parents(tmp_path, monkeypatch) -> None:
+    from parttrack.errors import OutputError
+    from parttrack.outputs import check_outputs
+
+    monkeypatch.chdir(tmp_path)
+    Path("clip.mp4").write_bytes(b"video")
+    Path("link.mp4").symlink_to("clip.mp4")
+    Path("hard.mp4").hardlink_to("clip.mp4")
+    Path("folder").mkdir()
+    cases = [
+        ({"--out": "clip.mp4"}, "clip.mp4: --out names the input clip.mp4"),
+        ({"--jsonl": "folder/../clip.mp4"}, "folder/../clip.mp4: --jsonl names the input clip.mp4"),
+        ({"--jsonl": "link.mp4"}, "link.mp4: --jsonl names the input clip.mp4"),
+        ({"--jsonl": "hard.mp4"}, "hard.mp4: --jsonl names the input clip.mp4"),  # same inode
+        ({"--jsonl": str(tmp_path / "clip.mp4")}, "--jsonl names the input clip.mp4"),  # absolute
+        ({"--jsonl": "a.txt", "--mot": "./a.txt"}, "./a.txt: --mot and --jsonl both name a.txt"),
+        ({"--mot": "folder"}, "folder: --mot must be a file, but this is a folder"),
+        ({"--panels": "clip.mp4/p"}, "clip.mp4/p: cannot create --panels: clip.mp4 is a file, not a folder"),
+        ({"--out": "x.webm"}, "x.webm: --out: unknown video extension '.webm'"),
+        ({"--jsonl": " "}, "--jsonl needs a path, got an empty one"),
+    ]
+    for outputs, message in cases:
+        with pytest.raises(OutputError) as e:
+            check_outputs(outputs, ["clip.mp4", 0, None], folders=["--panels"], videos=["--out"])
+        assert message in str(e.value), (outputs, str(e.value))
+    check_outputs({"--jsonl": "new/r.jsonl", "--out": "new/r.mp4", "--panels": "new/p", "--mot": None},
+                  ["clip.mp4"], folders=["--panels"], videos=["--out"])  # all fine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "folder", "hard.mp4", "link.mp4"]
+
+
+def test_atomic_errors_name_the_target_not_the_temporary(tmp_path) -> None:
+    from parttrack.atomic import atomic_path, write_text
+    from parttrack.errors import OutputError
+
+    target = tmp_path / "r.json"
+    with pytest.raises(FileNotFoundError) as e, atomic_path(target) as tmp:
+        raise FileNotFoundError(2, "No such file or directory", str(tmp))
+    assert e.value.filename == str(target)  # not the hidden .r.json.XXXX.json
+    (tmp_path / "f").write_text("a file")
+    with pytest.raises(OutputError, match=r"f/g/r.json: cannot create it: .*f is a file, not a folder$"):
+        write_text(tmp_path / "f" / "g" / "r.json", "x")
+    with pytest.raises(OutputError, match=r": is a folder, not a file$"):
+        write_text(tmp_path, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_track_video_refuses_its_own_input_before_reading(tmp_path, monkeypatch) -> None:
+    from parttrack.data import video as video_module
+    from parttrack.errors import OutputError
+    from parttrack.pipeline import track_video
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"old bytes")
+    monkeypatch.setattr(video_module, "open_video", lambda *a, **k: pytest.fail("read before the check"))
+    for outputs in ({"jsonl": clip}, {"video": clip}, {"mot": tmp_path / "r.txt", "jsonl": tmp_path / "r.txt"}):
+        with pytest.raises(OutputError):
+            track_video(None, clip, (0, 0, 1, 1), **outputs)  # type: ignore[arg-type]
+    assert clip.read_bytes() == b"old bytes" and sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_panel_sink_is_all_or_nothing(tmp_path) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "frame_000000.png").write_bytes(b"old panel")
+    sink = PanelSink(folder, frames=[0])
+    sink._staged.append((folder / ".frame_000000.partial.png", folder / "frame_000000.png"))
+    (folder / ".frame_000000.partial.png").write_bytes(b"new panel")
+    sink.abort()  # a failed run: the new panel goes, the old one stays
+    assert [(p.name, p.read_bytes()) for p in folder.iterdir()] == [("frame_000000.png", b"old panel")]

@@ -90,6 +90,11 @@ def track_cmd(
     typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
     for warning in s.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    drawn = {int(p.stem.split("_")[-1]) for p in s.panels}
+    missed = [f for f in frames or () if f not in drawn]
+    if panels is not None and (missed or not drawn):
+        which = f"frame(s) {','.join(map(str, missed))}" if missed else "any frame"
+        typer.echo(f"warning: {panels}: no panel for {which} (not tracked, or the subject was lost there)", err=True)
     if s.skipped:
         typer.echo(f"skipped {s.skipped} frame{'s' * (s.skipped > 1)} that failed to decode", err=True)
 

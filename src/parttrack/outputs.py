@@ -82,7 +82,10 @@ def check_outputs(
     from parttrack.data.writer import check_video_suffix
 
     folder_opts, video_opts = set(folders), set(videos)
-    given = [(opt, str(p)) for opt, p in outputs.items() if p is not None and str(p) != ""]
+    empty = [opt for opt, p in outputs.items() if p is not None and str(p).strip() == ""]
+    if empty:
+        raise OutputError(f"{empty[0]} needs a path, got an empty one")
+    given = [(opt, str(p)) for opt, p in outputs.items() if p is not None]
     sources = [str(p) for p in inputs if p is not None and not isinstance(p, int) and str(p) != ""]
     real_in = [(p, os.path.realpath(p)) for p in sources if not (p.strip().isdigit() and not os.path.exists(p))]
     seen: list[tuple[str, str, str]] = []

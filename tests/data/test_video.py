@@ -156,6 +156,30 @@ def test_stream_shorter_than_its_header_says() -> None:
     assert video.skipped == 3
 
 
+def test_stream_longer_than_its_header_says() -> None:
+    info = VideoInfo("joined.ts", 4, 4, 25.0, 5)  # container claims 5, 9 decode
+    video = VideoSource(info, 0, None, "stop", capture_factory=lambda: FakeCapture(9, bad=-1))  # type: ignore[arg-type]
+    assert [f.index for f in video] == list(range(9))  # the decoded frames count, not the header
+    assert video.decoded == 9 and video.warnings == ["joined.ts: the header says 5 frames but 9 decode; read all 9"]
+    ranged = VideoSource(info, 2, 6, "stop", capture_factory=lambda: FakeCapture(9, bad=-1))  # type: ignore[arg-type]
+    assert [f.index for f in ranged] == [2, 3, 4, 5, 6]  # --end past the header's count
+
+
+def test_joined_mpeg_ts_segments_decode_whole(tmp_path: Path) -> None:
+    seg = tmp_path / "seg.ts"
+    w = cv2.VideoWriter(str(seg), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (W, H))
+    for i in range(10):
+        w.write(np.full((H, W, 3), 20 * i, np.uint8))
+    w.release()
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(seg.read_bytes() * 2)  # `cat a.ts b.ts > joined.ts`
+    with open_video(joined) as video:
+        assert video.info.num_frames == 10  # what the header says
+        assert len(list(video)) == 20 and video.warnings[0].endswith("says 10 frames but 20 decode; read all 20")
+    with open_video(joined, start=15) as video:  # a start past the header's count still works
+        assert [f.index for f in video] == [15, 16, 17, 18, 19]
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(VideoError, match="not found") as e:
         open_video(tmp_path / "nope.mp4")
