@@ -267,6 +267,91 @@ def count_frames(clip: Path) -> int:
     return n
 
 
+# --- int8 (issue 15): static quantisation of frame.onnx, speed and accuracy ----------------------
+CALIBRATION = [ROOT.parent / "shared" / "data" / d for d in ("tud-campus", "tud-stadtmitte")]
+
+
+def first_box(folder: Path) -> tuple[float, float, float, float]:
+    """The first annotated person of MOT ``gt.txt`` frame 1 (video frame 0)."""
+    for line in (folder / "gt.txt").read_text().splitlines():
+        v = line.split(",")
+        if v[0] == "1":
+            return tuple(float(x) for x in v[2:6])  # type: ignore[return-value]
+    raise ValueError(f"{folder}: no box on frame 1")
+
+
+def time_sessions(paths: dict[str, Path], samples: list, calls: int) -> dict[str, float]:
+    """Median ms of one frame-graph call per (graph, optimisation level), interleaved."""
+    import onnxruntime as ort
+
+    from parttrack.runtime.names import MODEL_OUTPUTS
+    from parttrack.runtime.ort import session_options
+
+    levels = {"basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+              "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+              "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+    sessions = {}
+    for name, path in paths.items():
+        for lvl, value in levels.items():
+            so = session_options(1)
+            so.graph_optimization_level = value
+            sessions[f"{name} {lvl}"] = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    times: dict[str, list[float]] = {k: [] for k in sessions}
+    for i in range(calls):
+        feat, search = samples[i % len(samples)]
+        for k, sess in sessions.items():
+            t = time.perf_counter()
+            sess.run(list(MODEL_OUTPUTS), {"template_feat": feat, "search": search})
+            times[k].append((time.perf_counter() - t) * 1e3)
+    return {k: round(statistics.median(v[10:]), 3) for k, v in times.items()}
+
+
+def bench_int8(out: Path, calls: int, eval_data: list[str]) -> dict:
+    """Calibrate on TUD-Campus + TUD-Stadtmitte crops (the float tracker's own backend
+    inputs), quantise ``frame.onnx`` to int8, time both graphs at three optimisation levels,
+    and evaluate both on ``eval_data`` (product method, head; same protocol as ``eval``)."""
+    from parttrack.data.video import open_video
+    from parttrack.evaluation.plan import resolve_data
+    from parttrack.evaluation.run import evaluate
+    from parttrack.runtime.cache import cached_graphs
+    from parttrack.runtime.ort import OrtBackend
+    from parttrack.runtime.quantize import RecordingBackend, quantize_frame_graph
+    from parttrack.tracker.part_tracker import PartTracker
+
+    graphs = cached_graphs()
+    rec = RecordingBackend(OrtBackend(graphs.template, graphs.frame, 1), every=2, limit=400)
+    for folder in CALIBRATION:
+        tracker = PartTracker(graphs, backend=rec)
+        with open_video(next(folder.glob("*.mp4"))) as video:
+            for f in video:
+                if f.index == 0:
+                    tracker.initialize(f.image, first_box(folder))
+                else:
+                    tracker.track(f.image)
+    t = time.perf_counter()
+    int8 = quantize_frame_graph(graphs.frame, out / "frame_int8.onnx", rec.samples)
+    result: dict = {"calibration_samples": len(rec.samples), "quantize_s": round(time.perf_counter() - t, 1)}
+    result["networks_ms"] = time_sessions({"float": graphs.frame, "int8": int8}, rec.samples, calls)
+    backends = {"float": OrtBackend(graphs.template, graphs.frame, 1), "int8": OrtBackend(graphs.template, int8, 1)}
+    rows = []
+    for spec in eval_data:
+        for d in resolve_data(spec):
+            subjects = "chosen" if d.sequence.subject_id is not None else "all"
+            ev = evaluate([d], {k: graphs for k in backends}, ("product",), subjects,  # type: ignore[arg-type]
+                          backends=backends)
+            rows += [{k: r[k] for k in ("data", "weights", "method", "part_name")}
+                     | {k: r["part"][k] for k in ("frames", "hits", "hijacks")} for r in ev.rows]
+    acc: dict[tuple[str, str, str], list[int]] = {}
+    for r in rows:
+        a = acc.setdefault((r["data"], r["part_name"], r["weights"]), [0, 0, 0])
+        a[0] += r["frames"]
+        a[1] += r["hits"]
+        a[2] += r["hijacks"]
+    result["accuracy"] = [{"data": g, "part": p, "graph": w, "frames": n, "hit_rate": round(h / n, 4),
+                           "hijack_rate": round(j / n, 4)} for (g, p, w), (n, h, j) in acc.items() if n]
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default=None)
@@ -280,8 +365,23 @@ def main() -> None:
                     help="only the whole-process study on TUD-Stadtmitte played to --process-frames")
     ap.add_argument("--process-frames", type=int, default=800)
     ap.add_argument("--pythonpath", default=None, help="PYTHONPATH of the child processes")
+    ap.add_argument("--int8", action="store_true", help="only the int8 study (calibrate, quantise, time, eval)")
+    ap.add_argument("--int8-data", default="crossing,../shared/data/towncentre/clip_f0249_n149_gt.csv")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.int8:
+        from parttrack.atomic import write_text
+
+        out = Path("/tmp/parttrack-bench-int8")
+        out.mkdir(parents=True, exist_ok=True)
+        result = bench_int8(out, a.calls, [d for d in a.int8_data.split(",") if d])
+        result.update(commit=commit(), machine={"cpus": os.cpu_count(),
+                                                "loadavg_after": [round(v, 2) for v in os.getloadavg()]})
+        text = json.dumps(result, indent=2)
+        print(text)
+        if a.json:
+            write_text(a.json, text + "\n")
+        return
     if a.process:
         from parttrack.atomic import write_text
 
@@ -292,6 +392,21 @@ def main() -> None:
             write_pingpong(TUD, clip, a.process_frames)
         env = dict(os.environ, **({"PYTHONPATH": a.pythonpath} if a.pythonpath else {}))
         result = bench_process(clip, TUD_BOX, a.repeats, out, env)
+        from parttrack.bench import run_bench
+        from parttrack.models import load_weights
+        from parttrack.pipeline import parse_box
+
+        stages = {}
+        for t in (1, 2):  # per-stage medians / p90, every method on the same frames, 480p/1080p/4K
+            r = run_bench(clip, parse_box(TUD_BOX), load_weights(a.weights), frames=a.frames, threads=t,
+                          heights=(1080, 2160) if t == 1 else (), warmup=10)
+            stages[f"threads {t}"] = {
+                name: {"fps_process": m["fps_process"], "fps_end_to_end": m["fps_end_to_end"],
+                       "x_csrt": m["x_csrt"],
+                       **{f"{st} med/p90 ms": [v["median_ms"], v["p90_ms"]] for st, v in m["stages"].items()}}
+                for name, m in r["methods"].items()}
+            stages[f"threads {t}"]["max_rss_mib"] = r["max_rss_mib"]
+        result["stages"] = stages
         result.update(commit=commit(), clip=str(clip), box=TUD_BOX, pythonpath=a.pythonpath,
                       machine={"cpus": os.cpu_count(), "loadavg_after": [round(v, 2) for v in os.getloadavg()]})
         text = json.dumps(result, indent=2)

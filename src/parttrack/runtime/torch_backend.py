@@ -37,7 +37,7 @@ class TorchBackend:
     def encode_template(self, template: np.ndarray) -> np.ndarray:
         """``(B, 3, T, T)`` float32 -> template features ``(B, C, T/8, T/8)``."""
         with torch.inference_mode():
-            out = self.template_graph(torch.from_numpy(template).to(self.device))
+            out = self.template_graph(_tensor(template).to(self.device))
         return out["template_feat"].float().cpu().numpy()
 
     def run(
@@ -45,7 +45,10 @@ class TorchBackend:
     ) -> dict[str, np.ndarray]:
         """Template features + search crops -> the named outputs (numpy, batch first)."""
         with torch.inference_mode():
-            out = self.frame_graph(
-                torch.from_numpy(template_feat).to(self.device), torch.from_numpy(search).to(self.device)
-            )
+            out = self.frame_graph(_tensor(template_feat).to(self.device), _tensor(search).to(self.device))
         return {k: out[k].float().cpu().numpy() for k in outputs}
+
+
+def _tensor(a: np.ndarray) -> torch.Tensor:
+    """A tensor over ``a`` (copied when read-only, e.g. a broadcast view: torch warns on those)."""
+    return torch.from_numpy(a if a.flags.writeable else np.array(a))
