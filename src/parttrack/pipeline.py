@@ -194,6 +194,8 @@ def track_frames(
                     summary.results.append(dataclasses.replace(result, maps=None))
                 summary.frames += 1
                 summary.seconds = time.perf_counter() - t0
+                if total is not None and summary.frames > total:  # the header undercounted
+                    bar.update(task, total=summary.frames)
                 bar.update(task, advance=1, fps=summary.fps)
         except KeyboardInterrupt:
             pass  # keep what was tracked so far
