@@ -150,3 +150,29 @@ def test_iso_boxes(tmp_path: Path) -> None:
     p.write_bytes(p.read_bytes()[:-5])
     with pytest.raises(ValueError, match="runs past the end"):
         iso_boxes(p)
+
+
+def test_atomic_writers_failing_mid_write_name_the_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # write_text / write_bytes carry bench --json, MOT files, eval reports, annotation files
+    from parttrack.atomic import write_bytes, write_text
+    from parttrack.bench import write_report
+
+    for name in ("a.txt", "b.bin", "bench.json"):
+        (tmp_path / name).write_bytes(OLD)
+    real_write = os.write
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", lambda self, text, *a, **k: half_then_full(os.open(self, os.O_WRONLY), text.encode()))
+    monkeypatch.setattr(Path, "write_bytes", lambda self, data: half_then_full(os.open(self, os.O_WRONLY), data))
+    for write, name in ((write_text, "a.txt"), (write_bytes, "b.bin")):
+        with pytest.raises(OSError) as e:
+            write(tmp_path / name, "new text" if write is write_text else b"new bytes")  # type: ignore[operator]
+        assert e.value.filename == str(tmp_path / name) and e.value.errno == 28
+    with pytest.raises(OSError, match="bench.json"):
+        write_report({"video": "v.mp4"}, tmp_path / "bench.json")
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"a.txt": OLD, "b.bin": OLD, "bench.json": OLD}

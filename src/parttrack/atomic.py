@@ -41,8 +41,9 @@ def check_target(target: str | Path) -> None:
 
 
 def _renamed(e: OSError, tmp: Path, target: Path) -> OSError:
-    """``e`` naming ``target`` where it named the temporary ``tmp``."""
-    if e.filename is not None and Path(e.filename) == tmp:
+    """``e`` naming ``target`` where it named the temporary ``tmp`` or no file at all (a
+    failed ``write``: ``No space left on device``)."""
+    if e.errno is not None and (e.filename is None or Path(e.filename) == tmp):
         return type(e)(e.errno, e.strerror, str(target))
     return e
 
