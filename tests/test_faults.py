@@ -114,26 +114,43 @@ def test_a_failing_rename_keeps_the_old_files(inputs: Path, tmp_path: Path, monk
     assert _snapshot(tmp_path) == before
 
 
+class CutShort:
+    """An encoder whose output loses its tail (the 'moov' index) to a full disk."""
+
+    real = cv2.VideoWriter
+
+    def __init__(self, path: str, *args: object) -> None:
+        self.path, self.inner = path, CutShort.real(path, *args)
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return self.inner.isOpened()
+
+    def write(self, image: np.ndarray) -> None:
+        self.inner.write(image)
+
+    def release(self) -> None:
+        self.inner.release()
+        data = Path(self.path).read_bytes()
+        Path(self.path).write_bytes(data[: len(data) // 2])
+
+
+def test_one_failing_output_replaces_none_of_the_others(inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    before = _old_outputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cv2, "VideoWriter", CutShort)
+    with pytest.raises(SystemExit) as e:
+        main(["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"),
+              "--config", str(inputs / "t.yaml"), "--jsonl", "r.jsonl", "--mot", "r.txt", "--out", "r.mp4",
+              "--panels", "panels"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and err[-1].startswith("error: r.mp4: writing the video failed"), err
+    assert _snapshot(tmp_path) == before  # the JSONL, MOT and panels that did finish are not moved in either
+
+
 def test_video_writer_refuses_an_unplayable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "v.mp4"
     target.write_bytes(OLD)
-    real = cv2.VideoWriter
-
-    class CutShort:  # an encoder whose output loses its tail (the 'moov' index) to a full disk
-        def __init__(self, path: str, *args: object) -> None:
-            self.path, self.inner = path, real(path, *args)
-
-        def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
-            return self.inner.isOpened()
-
-        def write(self, image: np.ndarray) -> None:
-            self.inner.write(image)
-
-        def release(self) -> None:
-            self.inner.release()
-            data = Path(self.path).read_bytes()
-            Path(self.path).write_bytes(data[: len(data) // 2])
-
     monkeypatch.setattr(cv2, "VideoWriter", CutShort)
     with pytest.raises(OutputError, match=r"v.mp4: writing the video failed \(box at byte \d+ runs past"):
         with VideoWriter(target, 25.0, (W, H)) as w:

@@ -258,7 +258,8 @@ def run_bench(
         single_peak: also time each backend's tracker in the single-peak mode
             (``identity=False``; the default identity mode searches several windows while the
             subject is unsure or lost).
-        heights: also time the first backend's tracker on the frames resized to these heights
+        heights: also time the tracker (onnxruntime if timed, else the first backend) on the
+            frames resized to these heights
             (e.g. 1080, 2160: the cost vs resolution; the resize is not timed, ``decode``
             stays that of the source video).
 
@@ -290,8 +291,8 @@ def run_bench(
             methods.update({f"parttrack-{b} single-peak": _TrackerMethod(weights, b, threads, device, identity=False)
                             for b in backends})
         if backends:
-            methods.update({f"parttrack-{backends[0]} {h}p": _TrackerMethod(weights, backends[0], threads, device, h)
-                            for h in heights})
+            hb = "onnxruntime" if "onnxruntime" in backends else backends[0]
+            methods.update({f"parttrack-{hb} {h}p": _TrackerMethod(weights, hb, threads, device, h) for h in heights})
         methods.update({p: _PeerMethod(p) for p in peers})
         if batch > 1:
             methods.update(

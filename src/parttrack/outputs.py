@@ -121,17 +121,30 @@ def _check_writable(opt: str, p: str, real: str) -> None:
 
 
 class Sink:
-    """Base of the sinks: context manager calling :meth:`close` (or :meth:`abort` on error)."""
+    """Base of the sinks: context manager calling :meth:`close` (or :meth:`abort` on error).
+
+    :meth:`close` is :meth:`finish` (complete and check the temporary files: a failure here
+    replaces nothing) then :meth:`commit` (rename them into place). The pipeline finishes
+    every sink before it commits any, so a run whose MP4 fails leaves the JSONL of the earlier
+    run too. Sinks that only override :meth:`close` work as before."""
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
         """Take one frame ``(H, W, 3)`` uint8 BGR and its result."""
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """Complete and check the output in its temporary place (OutputError on failure)."""
+
+    def commit(self) -> None:
+        """Move the finished output into place."""
+
     def close(self) -> None:
-        """Finish: the output file(s) appear."""
+        """Finish and commit: the output file(s) appear."""
+        self.finish()
+        self.commit()
 
     def abort(self) -> None:
-        """Give up: nothing half-written is left behind."""
+        """Give up: nothing half-written is left behind, earlier files are kept."""
 
     def wants_maps(self, index: int) -> bool:
         """Whether this sink needs the maps of frame ``index`` (``keep_maps``)."""
@@ -149,23 +162,42 @@ class Sink:
             self.abort()
 
 
+class _StagedFile:
+    """One atomic output in two steps: :meth:`commit` renames, :meth:`abort` deletes."""
+
+    def __init__(self, path: Path) -> None:
+        self._atomic = atomic_path(path)
+        self.tmp = self._atomic.__enter__()
+        self.done = False
+
+    def commit(self) -> None:
+        if not self.done:
+            self.done = True
+            self._atomic.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        if not self.done:
+            self.done = True
+            with contextlib.suppress(RuntimeError):  # generator-based: throw in to clean up
+                self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
 class JsonlSink(Sink):
     """One JSON line per frame (``TrackResult.to_json()``) into ``path``, atomically. The
     temporary file is made at once, so an unwritable path fails before any tracking."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._atomic = atomic_path(self.path)
-        tmp = self._atomic.__enter__()
+        self._staged = _StagedFile(self.path)
         with naming(self.path):
-            self._file: IO[str] | None = tmp.open("w")
+            self._file: IO[str] | None = self._staged.tmp.open("w")
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
         assert self._file is not None, "sink is closed"
         with naming(self.path):
             self._file.write(json.dumps(result.to_json()) + "\n")
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self._file is not None:
             try:
                 with naming(self.path):
@@ -176,15 +208,17 @@ class JsonlSink(Sink):
                 self.abort()
                 raise
             self._file = None
-            self._atomic.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        self.finish()
+        self._staged.commit()
 
     def abort(self) -> None:
         if self._file is not None:
             with contextlib.suppress(OSError):
                 self._file.close()
             self._file = None
-            with contextlib.suppress(RuntimeError):  # generator-based: throw in to clean up
-                self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        self._staged.abort()
 
 
 class MotSink(Sink):
@@ -194,16 +228,35 @@ class MotSink(Sink):
         self.path = Path(path)
         self.subject_id = subject_id
         self.rows: list[tuple[int, int, BoxXYWH, float]] = []
+        self._staged: _StagedFile | None = None
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
         if result.box is not None:
             self.rows.append((result.frame, self.subject_id, result.box, result.score))
 
-    def close(self) -> None:
+    def finish(self) -> None:
         from parttrack.data.mot import write_mot_results
 
-        with naming(self.path):
-            write_mot_results(self.rows, self.path)
+        if self._staged is None:
+            self._staged = _StagedFile(self.path)
+            try:
+                with naming(self.path):
+                    write_mot_results(self.rows, self._staged.tmp)
+            except OutputError as e:  # it names the temporary: name the user's path
+                self._staged.abort()
+                raise OutputError(e.message, self.path) from None
+            except BaseException:
+                self._staged.abort()
+                raise
+
+    def commit(self) -> None:
+        self.finish()
+        assert self._staged is not None
+        self._staged.commit()
+
+    def abort(self) -> None:
+        if self._staged is not None:
+            self._staged.abort()
 
 
 class VideoSink(Sink):
@@ -225,7 +278,12 @@ class VideoSink(Sink):
         with naming(self.path):
             self._writer.write(self.overlay.draw(frame, result))
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        if self._writer is not None:
+            with naming(self.path):
+                self._writer.finish()
+
+    def commit(self) -> None:
         if self._writer is not None:
             with naming(self.path):
                 self._writer.close()
@@ -238,7 +296,7 @@ class VideoSink(Sink):
 class PanelSink(Sink):
     """FIG. 3 panels ``<folder>/frame_NNNNNN.png`` of the frames in ``frames`` (default: every
     25th frame from the first written). Each PNG is drawn to a hidden temporary file as its
-    frame arrives; all of them are renamed into place by :meth:`close` (whole set or none: a
+    frame arrives; all of them are renamed into place by :meth:`commit` (whole set or none: a
     failed write or run leaves the panels of an earlier run as they were)."""
 
     def __init__(self, folder: str | Path, frames: Iterable[int] | None = None) -> None:
@@ -269,7 +327,7 @@ class PanelSink(Sink):
             with naming(final):
                 save_panel(tmp, result)
 
-    def close(self) -> None:
+    def commit(self) -> None:
         try:
             with naming(self.folder):
                 for tmp, final in self._staged:

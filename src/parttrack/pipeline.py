@@ -199,6 +199,10 @@ def track_frames(
                 bar.update(task, advance=1, fps=summary.fps)
         except KeyboardInterrupt:
             pass  # keep what was tracked so far
+        for s in chosen:  # every output complete and checked before any old file is replaced
+            s.finish()
+        for s in chosen:
+            s.commit()
     if panel_sink is not None:
         summary.panels = list(panel_sink.paths)
     summary.seconds = time.perf_counter() - t0

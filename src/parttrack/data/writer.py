@@ -83,6 +83,7 @@ class VideoWriter:
         self.size = (int(size[0]), int(size[1]))
         self.frame_size = (self.size[0] + self.size[0] % 2, self.size[1] + self.size[1] % 2)
         self.frames_written = 0
+        self._done = False  # renamed into place or removed
         self._atomic = atomic_path(self.path)
         self._tmp = self._atomic.__enter__()
         fourcc = cv2.VideoWriter_fourcc(*"mp4v")
@@ -105,7 +106,7 @@ class VideoWriter:
 
     def write(self, image: np.ndarray) -> None:
         """Append one frame: any :func:`to_bgr` input, resized to ``size`` if needed."""
-        if self._writer is None:
+        if self._writer is None or self._done:
             raise VideoError("write after close", self.path)
         img = resize_to(to_bgr(image), self.size)
         pad_w, pad_h = self.frame_size[0] - self.size[0], self.frame_size[1] - self.size[1]
@@ -114,8 +115,8 @@ class VideoWriter:
         self._writer.write(np.ascontiguousarray(img))
         self.frames_written += 1
 
-    def close(self) -> None:
-        """Finish the file, check it, and move it onto ``path`` (safe to call twice).
+    def finish(self) -> None:
+        """Finish the temporary file and check it, without moving it yet (safe to call twice).
 
         Raises:
             OutputError: the finished file is incomplete (disk full, encoder failure); the
@@ -130,7 +131,17 @@ class VideoWriter:
             err = OutputError(f"writing the video failed ({problem}); the old file, if any, is kept", self.path)
             self._abort(err)
             raise err
-        self._atomic.__exit__(None, None, None)
+
+    def close(self) -> None:
+        """:meth:`finish`, then move the file onto ``path`` (safe to call twice).
+
+        Raises:
+            OutputError: as :meth:`finish`, or the rename fails (the old ``path`` is kept).
+        """
+        self.finish()
+        if not self._done:
+            self._done = True
+            self._atomic.__exit__(None, None, None)
 
     def _check_file(self) -> str | None:
         """What is wrong with the finished temporary file, or None when it is whole."""
@@ -167,5 +178,7 @@ class VideoWriter:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
-        with contextlib.suppress(BaseException):
-            self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+        if not self._done:
+            self._done = True
+            with contextlib.suppress(BaseException):
+                self._atomic.__exit__(type(exc), exc, exc.__traceback__)
