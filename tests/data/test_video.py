@@ -18,7 +18,7 @@ from parttrack.data.video import (
     read_frames,
     to_bgr,
 )
-from parttrack.errors import VideoError
+from parttrack.errors import OutputError, VideoError
 
 N, W, H, STEP = 10, 64, 48, 20  # frame i is a flat gray of level STEP * i
 
@@ -288,6 +288,13 @@ def test_writer_odd_size_pads_last_column_and_row(tmp_path: Path) -> None:
     frame = next(iter(open_video(p)))
     assert frame.image.shape == (H + 2, W + 2, 3)
     assert frame.image[: H // 2, : W // 2].max() < 40 and frame.image[-1, :].min() > 200
+
+
+@pytest.mark.parametrize(("name", "what"), [("x.xyz", "unknown video extension '.xyz'"), ("x", "no video extension")])
+def test_writer_names_a_missing_or_unknown_extension(tmp_path: Path, name: str, what: str) -> None:
+    with pytest.raises(OutputError, match=f"x(.xyz)?: {what} \\(use .mp4"):
+        VideoWriter(tmp_path / name, fps=25.0, size=(W, H))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_writer_1x1_video(tmp_path: Path) -> None:

@@ -19,12 +19,14 @@ VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".avi")  # containers the mp4v
 ISO_SUFFIXES = (".mp4", ".m4v", ".mov")  # ISO base media files: need a complete 'moov' box
 
 
-def check_video_suffix(path: str | Path, option: str = "video") -> None:
-    """OutputError naming ``path`` unless its extension is one :class:`VideoWriter` writes."""
+def check_video_suffix(path: str | Path, option: str | None = None) -> None:
+    """OutputError naming ``path`` (and the ``option`` that gave it) unless its extension is
+    one :class:`VideoWriter` writes."""
     suffix = Path(path).suffix.lower()
     if suffix not in VIDEO_SUFFIXES:
         what = f"unknown video extension {suffix!r}" if suffix else "no video extension"
-        raise OutputError(f"{option}: {what} (use {', '.join(VIDEO_SUFFIXES)})", path)
+        where = "" if option is None else f"{option}: "
+        raise OutputError(f"{where}{what} (use {', '.join(VIDEO_SUFFIXES)})", path)
 
 
 def iso_boxes(path: str | Path) -> list[str]:
