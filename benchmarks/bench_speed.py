@@ -13,10 +13,22 @@
 4. ``pipelined``: decode in a background thread while the main thread tracks (wall-clock
    fps over the clip), for parttrack-onnxruntime and CSRT.
 
+Issue 15 (separate modes):
+
+* ``--process``: whole processes on an 800-frame 640x480 clip (TUD-Stadtmitte played forward
+  and backward): ``parttrack track`` (identity and single-peak modes) vs CSRT / KCF processes,
+  start-up (``track --end 1``), ``import parttrack.cli``, peak RSS; per-stage medians / p90 of
+  every method on the same frames at 1 and 2 threads; cost vs resolution (480p / 1080p / 4K).
+  ``--pythonpath`` runs the child processes on another source tree (e.g. a patched copy).
+* ``--int8``: calibrate on TUD crops, quantise ``frame.onnx``, time float vs int8 at three
+  graph optimisation levels, evaluate both (product; crossing + a Town Centre clip).
+
 Timing does not depend on weight values: without ``--weights`` the shipped weights are used,
 or random-init models of the shipped shape (parts head and eye, width 32) when there are none.
 
     python benchmarks/bench_speed.py [--weights W] [--frames 140] [--repeats 3] [--json OUT]
+    python benchmarks/bench_speed.py --process --repeats 3 --frames 150 [--pythonpath SRC] --json OUT
+    python benchmarks/bench_speed.py --int8 --calls 200 --json OUT
 """
 
 from __future__ import annotations
@@ -352,6 +364,37 @@ def bench_int8(out: Path, calls: int, eval_data: list[str]) -> dict:
     return result
 
 
+def bench_resolution(src: Path, box: tuple[float, float, float, float], repeats: int) -> dict:
+    """Decode and tracker cost of the first 120 frames of ``src`` (640x480) re-encoded at
+    480p, 1080p and 2160p (box scaled alike): onnxruntime (identity + single peak) and CSRT."""
+    from parttrack.bench import run_bench
+    from parttrack.data.video import VideoWriter, open_video
+    from parttrack.models import load_weights
+
+    out: dict = {}
+    w = load_weights()
+    for h in (480, 1080, 2160):
+        clip, s = src.with_name(f"res_{h}p.mp4"), h / 480
+        if not clip.exists():
+            with open_video(src, end=119) as v, VideoWriter(clip, 25.0, (round(640 * s), h)) as wr:
+                for f in v:
+                    wr.write(cv2.resize(f.image, (round(640 * s), h)) if h != 480 else f.image)
+        runs = [run_bench(clip, tuple(v * s for v in box), w, frames=110, backends=("onnxruntime",),  # type: ignore[arg-type]
+                          peers=("csrt",), threads=1, warmup=10) for _ in range(repeats)]
+        out[f"{h}p"] = {}
+        for n in runs[0]["methods"]:
+            ms = [r["methods"][n] for r in runs]
+            out[f"{h}p"][n] = {
+                "decode_med_ms": statistics.median(m["stages"]["decode"]["median_ms"] for m in ms),
+                "process_med_ms": statistics.median(m["stages"]["process"]["median_ms"] for m in ms),
+                "process_p90_ms": statistics.median(m["stages"]["process"]["p90_ms"] for m in ms),
+                "fps_end_to_end": statistics.median(m["fps_end_to_end"] for m in ms),
+                "x_csrt": statistics.median(m["x_csrt"] for m in ms),
+            }
+        out[f"{h}p"]["max_rss_mib"] = runs[-1]["max_rss_mib"]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--weights", default=None)
@@ -407,6 +450,7 @@ def main() -> None:
                 for name, m in r["methods"].items()}
             stages[f"threads {t}"]["max_rss_mib"] = r["max_rss_mib"]
         result["stages"] = stages
+        result["resolution"] = bench_resolution(clip, tuple(float(v) for v in TUD_BOX.split(",")), a.repeats)
         result.update(commit=commit(), clip=str(clip), box=TUD_BOX, pythonpath=a.pythonpath,
                       machine={"cpus": os.cpu_count(), "loadavg_after": [round(v, 2) for v in os.getloadavg()]})
         text = json.dumps(result, indent=2)
