@@ -71,9 +71,10 @@ from parttrack.cli import main
 main(sys.argv[2:])
 """
 
-# option, path, file-size limit in bytes: below what the writer needs (every one would write
-# more: 12 JSON lines ~3 kB, 12 MOT rows ~0.4 kB, 12 noisy frames ~100 kB, a panel ~50 kB)
-WRITERS = [("--jsonl", "r.jsonl", 600), ("--mot", "r.txt", 100), ("--out", "r.mp4", 4000),
+# option, path, file-size limit in bytes: below what the writer needs for the first frame
+# alone (a JSON line > 100 bytes, a MOT row "1,1,60,30,20,50,..." > 20, a noisy 160x120 frame
+# > 4 kB, a FIG. 3 panel > 4 kB), whatever the tracker reports
+WRITERS = [("--jsonl", "r.jsonl", 100), ("--mot", "r.txt", 20), ("--out", "r.mp4", 4000),
            ("--panels", "panels", 4000)]
 
 
