@@ -71,6 +71,7 @@ def test_check_outputs_refuses_inputs_twins_folders_and_file_parents(tmp_path, m
     Path("link.mp4").symlink_to("clip.mp4")
     Path("hard.mp4").hardlink_to("clip.mp4")
     Path("folder").mkdir()
+    Path("frames").mkdir()
     cases = [
         ({"--out": "clip.mp4"}, "clip.mp4: --out names the input clip.mp4"),
         ({"--jsonl": "folder/../clip.mp4"}, "folder/../clip.mp4: --jsonl names the input clip.mp4"),
@@ -82,14 +83,15 @@ def test_check_outputs_refuses_inputs_twins_folders_and_file_parents(tmp_path, m
         ({"--panels": "clip.mp4/p"}, "clip.mp4/p: cannot create --panels: clip.mp4 is a file, not a folder"),
         ({"--out": "x.webm"}, "x.webm: --out: unknown video extension '.webm'"),
         ({"--jsonl": " "}, "--jsonl needs a path, got an empty one"),
+        ({"--mot": "frames/f9.png"}, "frames/f9.png: --mot would add a frame to the input image folder frames"),
     ]
     for outputs, message in cases:
         with pytest.raises(OutputError) as e:
-            check_outputs(outputs, ["clip.mp4", 0, None], folders=["--panels"], videos=["--out"])
+            check_outputs(outputs, ["clip.mp4", "frames", 0, None], folders=["--panels"], videos=["--out"])
         assert message in str(e.value), (outputs, str(e.value))
     check_outputs({"--jsonl": "new/r.jsonl", "--out": "new/r.mp4", "--panels": "new/p", "--mot": None},
                   ["clip.mp4"], folders=["--panels"], videos=["--out"])  # all fine
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "folder", "hard.mp4", "link.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "folder", "frames", "hard.mp4", "link.mp4"]
 
 
 def test_atomic_errors_name_the_target_not_the_temporary(tmp_path) -> None:

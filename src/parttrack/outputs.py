@@ -79,6 +79,7 @@ def check_outputs(
             output, a file output that is a folder (or a folder output that is a file), a
             parent that is a file, an unwritable folder, an unknown video extension.
     """
+    from parttrack.data.video import IMAGE_SUFFIXES
     from parttrack.data.writer import check_video_suffix
 
     folder_opts, video_opts = set(folders), set(videos)
@@ -94,6 +95,9 @@ def check_outputs(
         for src, real_src in real_in:
             if _same(real, real_src):
                 raise OutputError(f"{opt} names the input {src}; it would be overwritten, choose another path", p)
+            if (opt not in folder_opts and os.path.isdir(real_src) and os.path.dirname(real) == real_src
+                    and Path(p).suffix.lower() in IMAGE_SUFFIXES):
+                raise OutputError(f"{opt} would add a frame to the input image folder {src}; choose another path", p)
         for other, other_p, other_real in seen:
             if _same(real, other_real):
                 raise OutputError(f"{opt} and {other} both name {other_p}; give each output its own path", p)
