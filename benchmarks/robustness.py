@@ -59,10 +59,10 @@ HEAD_PRIOR = (0.49, 0.12)
 class PartTrackMethod:
     """The shipped (or given) weights in a PartTracker on the onnxruntime backend."""
 
-    def __init__(self, weights: str | None, threads: int) -> None:
+    def __init__(self, weights: str | None, threads: int, overrides: dict | None = None) -> None:
         from parttrack import PartTracker
 
-        self.tracker = PartTracker.from_weights(weights, backend="onnxruntime", num_threads=threads)
+        self.tracker = PartTracker.from_weights(weights, backend="onnxruntime", num_threads=threads, **(overrides or {}))
 
     def start(self, frame: np.ndarray, box: BoxXYWH) -> None:
         self.tracker.initialize(frame, box)
@@ -185,6 +185,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--baseline", action="store_true", help="also run the unmodified clip with --cases")
     ap.add_argument("--data", type=Path, default=DATA, help="folder of the Town Centre clips")
     ap.add_argument("--json", type=Path, default=None, help="write the summary and per-subject counts here")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="TrackerConfig override for parttrack, e.g. --set identity=false (repeatable)")
     args = ap.parse_args(argv)
     kinds = list(KINDS) if args.cases is None else [k.strip() for k in args.cases.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in KINDS]
@@ -208,7 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    method = PartTrackMethod(args.weights, args.threads) if args.method == "parttrack" else CsrtMethod(args.threads)
+    import yaml
+
+    overrides = {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)}
+    method = (PartTrackMethod(args.weights, args.threads, overrides) if args.method == "parttrack"
+              else CsrtMethod(args.threads))
     chosen = SUBJECTS[: args.subjects]
     records: list[dict] = []
     t0 = time.perf_counter()
@@ -238,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - t0
     print(f"\n{len(records)} runs, {elapsed:.0f} s", file=sys.stderr)
     if args.json is not None:
-        doc = {"method": args.method, "weights": args.weights, "threads": args.threads,
+        doc = {"method": args.method, "weights": args.weights, "threads": args.threads, "set": args.set,
                "subjects": [f"{c}#{s}" for c, s in chosen], "kinds": args.kinds, "seconds": round(elapsed, 1),
                "command": " ".join(["python", "benchmarks/robustness.py", *(argv if argv is not None else sys.argv[1:])]),
                "summary": summary, "runs": records}

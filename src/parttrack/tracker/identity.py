@@ -85,6 +85,7 @@ class IdentityTracker:
         coast_damping: velocity factor per coasting frame (subject).
         score_weight: weight of the candidate's heatmap score against the motion cost
             (look-alikes score alike: motion decides).
+        age_penalty: cost added per frame a distractor has coasted unmatched (0: none).
         max_sigma: bound of the coasting subject's position uncertainty, in subject heights:
             the gate (and so re-finding or taking back) stays within ~1.2 heights of where
             the subject was heading; someone else far away is never taken for it.
@@ -100,6 +101,7 @@ class IdentityTracker:
     coast_damping: float = 0.8
     score_weight: float = 0.3
     max_sigma: float = 0.5
+    age_penalty: float = 0.0
     subject: ConstantVelocityKalman | None = field(default=None, init=False)
     aspect: float = field(default=0.4, init=False)
     unmatched: int = field(default=0, init=False)
@@ -168,7 +170,9 @@ class IdentityTracker:
             d2 = t.kf.position_distance(cands[:, :2])
             sig = max(t.kf.position_sigma(), 1e-6)
             gate = max(self.gate, (self.min_gate_px * s / sig) ** 2)
-            rows.append(np.where(d2 <= gate, d2 / gate - self.score_weight * cands[:, 4], _INFEASIBLE))
+            # a coasting track is a weaker claim than one seen last frame
+            cost = d2 / gate - self.score_weight * cands[:, 4] + self.age_penalty * t.age
+            rows.append(np.where(d2 <= gate, cost, _INFEASIBLE))
         return np.array(rows).reshape(len(self.distractors), len(cands))
 
     def step(self, candidates: np.ndarray, appearance: np.ndarray | None = None) -> Decision:

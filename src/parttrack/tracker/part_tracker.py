@@ -288,8 +288,6 @@ class PartTracker:
         H, W = frame.shape[:2]
         shift = self._camera(frame) if self._camera is not None else (0.0, 0.0)
         predicted = self._identity.predict(shift)
-        for f in self._filters.values():
-            f.shift(shift)
         windows = search_windows(
             predicted, (W, H), m.search_size, m.search_factor, m.context, self._identity.unmatched,
             c.ring_after, max_windows=c.max_windows,
@@ -394,7 +392,7 @@ class PartTracker:
                 continue
             part = PartResult(d.point, d.box, d.score)
             f = self._filters.get(name)
-            parts[name] = part if f is None else smooth_part(f, part, box[3])
+            parts[name] = part if f is None else smooth_part(f, part, box)
         return TrackResult(index, box, float(score), False, parts, reasons, maps if keep else None)
 
 

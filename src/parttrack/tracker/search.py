@@ -115,9 +115,9 @@ def merge_candidates(per_window: list[np.ndarray], min_dist: float = 0.5) -> tup
     Returns:
         ``(cands (N, 5), origin (N,))``: rows best first and the window index of each.
     """
-    if not per_window:
+    if not per_window or not any(len(c) for c in per_window):
         return np.zeros((0, 5)), np.zeros(0, np.int64)
-    rows = np.concatenate([c for c in per_window]) if any(len(c) for c in per_window) else np.zeros((0, 5))
+    rows = np.concatenate([c for c in per_window])
     origin = np.concatenate([np.full(len(c), i, np.int64) for i, c in enumerate(per_window)])
     order = np.argsort(-rows[:, 4], kind="stable")
     keep: list[int] = []

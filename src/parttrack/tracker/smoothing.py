@@ -53,11 +53,6 @@ class OneEuroFilter:
         """Forget the past (the next sample passes through unchanged)."""
         self._x = self._dx = None
 
-    def shift(self, offset: tuple[float, ...]) -> None:
-        """Move the filtered value by ``offset`` (the camera moved: no lag, no false speed)."""
-        if self._x is not None:
-            self._x = self._x + np.asarray(offset, dtype=np.float64)
-
     def __call__(self, value: tuple[float, ...] | np.ndarray, scale: float = 1.0) -> np.ndarray:
         """Filter one sample; returns the filtered value (float64 array of the same shape).
 
@@ -79,11 +74,15 @@ class OneEuroFilter:
         return self._x.copy()
 
 
-def smooth_part(f: OneEuroFilter, part: PartResult, scale: float) -> PartResult:
-    """``part`` with its point through the filter ``f`` (``scale``: the subject height, px);
-    the part box moves with its point."""
-    sx, sy = (float(v) for v in f(part.point, scale=max(scale, 1.0)))
-    box = part.box
-    if box is not None:
-        box = (box[0] + sx - part.point[0], box[1] + sy - part.point[1], box[2], box[3])
-    return PartResult((sx, sy), box, part.score)
+def smooth_part(f: OneEuroFilter, part: PartResult, box: tuple[float, float, float, float]) -> PartResult:
+    """``part`` steadied by ``f`` in the subject's own frame: the filter sees the part's
+    offset from the subject box centre (nearly constant while a person walks), so a moving
+    subject's part does not lag and a still one's does not jitter; the part box moves with
+    its point. ``box``: the subject box ``(x, y, w, h)`` (its height scales ``beta``)."""
+    cx, cy = box[0] + box[2] / 2.0, box[1] + box[3] / 2.0
+    dx, dy = (float(v) for v in f((part.point[0] - cx, part.point[1] - cy), scale=max(box[3], 1.0)))
+    sx, sy = cx + dx, cy + dy
+    pb = part.box
+    if pb is not None:
+        pb = (pb[0] + sx - part.point[0], pb[1] + sy - part.point[1], pb[2], pb[3])
+    return PartResult((sx, sy), pb, part.score)
