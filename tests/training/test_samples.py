@@ -130,3 +130,25 @@ def test_batches_mix_pairs_and_in_order_streams():
         first = seq.index(0, 1)
         assert seq[:first] == list(range(first)) and 2 <= first <= 3
         assert seq[first : first + 6] == [0, 1, 2, 0, 1, 2]
+
+
+def test_absent_window_avoids_the_subject():
+    from parttrack.training.samples import absent_window
+
+    fa = FrameAnnotation(0, (person(1, 20, 20), person(2, 300, 200)))
+    rng = np.random.default_rng(0)
+    w = absent_window(fa, 1, CropWindow(30.0, 50.0, 100.0, 128), rng)
+    assert (w.cx, w.cy, w.side) == (310.0, 230.0, 100.0)  # centred on the other person
+    alone = FrameAnnotation(0, (person(1, 150, 100),))
+    for _ in range(5):
+        w = absent_window(alone, 1, CropWindow(160.0, 130.0, 100.0, 128), rng)
+        half = w.side / 2
+        assert w.cx + half < 150 or w.cx - half > 170 or w.cy + half < 100 or w.cy - half > 160
+
+
+def test_sampler_absent_fraction_gives_subjectless_pairs():
+    src = _marked_source()
+    sc = SampleConfig(color_jitter=0.0, absent_fraction=1.0, hard_fraction=0.0)
+    sampler = Sampler([src], {"synthetic": 1.0}, CFG, sc, with_template=True)
+    item = sampler.pair(np.random.default_rng(1))
+    assert item["subject_heatmap"].max() == 0.0 and item["subject_parts"].max() == 0.0

@@ -73,3 +73,13 @@ def test_masks_absent_occluded_and_not_annotated():
     t4 = make_targets(fa, 1, WIN, False, CFG, SC, ("head",))
     assert hm_mask.shape == t4["part_heatmap_mask"].shape and t4["part_heatmap_mask"][1].max() == 0.0
     assert t4["subject_parts_mask"].tolist() == [1.0, 0.0]
+
+
+def test_absent_subject_has_zero_subject_and_answer_maps():
+    """Training for identity (issue 12): a crop without the subject teaches 'not here'."""
+    fa = FrameAnnotation(0, (person(1, 190, 120), person(2, 215, 118)))
+    t = make_targets(fa, 1, WIN, False, CFG, SampleConfig(gaussian="peak"), ("head", "eye"), present=False)
+    assert t["subject_heatmap"].max() == 0.0 and t["subject_reg_mask"].max() == 0.0
+    assert t["subject_parts"].max() == 0.0
+    assert t["subject_parts_mask"].tolist() == [1.0, 1.0]  # annotated: the zero map is learned
+    assert (t["part_heatmap"][0] == 1.0).sum() == 2  # the detector still sees both heads

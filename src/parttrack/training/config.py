@@ -39,6 +39,10 @@ class SampleConfig:
         clip_stride: video frames between consecutive clip frames.
         stream_jitter: search-centre jitter of clip frames (fraction of the template side),
             around the previous frame's box as at inference.
+        absent_fraction: share of random pairs whose search crop does not hold the subject
+            (centred on another person, or away from everyone): its subject heatmap and S105
+            answer map are all zero, so the tracker learns to say "not here" instead of
+            latching onto the nearest person (issue 12, training for identity).
     """
 
     jitter_pos: float = 0.2
@@ -58,12 +62,13 @@ class SampleConfig:
     clip_length: int = 24
     clip_stride: int = 1
     stream_jitter: float = 0.05
+    absent_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("jitter_pos", "jitter_scale", "template_jitter", "color_jitter", "stream_jitter"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("flip_prob", "hard_fraction", "distractor_shift", "min_visibility"):
+        for name in ("flip_prob", "hard_fraction", "distractor_shift", "min_visibility", "absent_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.part_sigma <= 0 or self.subject_sigma <= 0 or self.sigma <= 0:
@@ -84,7 +89,11 @@ class DataConfig:
         towncentre_scale: resize factor of Town Centre frames (and annotations).
         mot: MOTChallenge folders (subject boxes only: part losses masked out).
         mot_scale: resize factor of MOT frames.
-        mix_synthetic, mix_towncentre, mix_mot: sampling weights of the three groups.
+        composite_clips: number of real-person composite clips
+            (``parttrack.synth.composite_suites.composite_training_clips``: real people of the
+            licensed clips on real backgrounds; never the held-out clip).
+        composite_overrides: ``CompositeConfig`` fields fixed for every composite clip.
+        mix_synthetic, mix_towncentre, mix_mot, mix_composite: sampling weights of the groups.
         samples: crop jitter and target drawing.
     """
 
@@ -98,16 +107,19 @@ class DataConfig:
     mix_synthetic: float = 1.0
     mix_towncentre: float = 1.0
     mix_mot: float = 1.0
+    composite_clips: int = 0
+    composite_overrides: dict[str, Any] = field(default_factory=dict)
+    mix_composite: float = 1.0
     samples: SampleConfig = field(default_factory=SampleConfig)
 
     def __post_init__(self) -> None:
         if not isinstance(self.synthetic_overrides, dict):
             raise ValueError("synthetic_overrides must be a mapping of SceneConfig fields")
-        if self.synthetic_clips < 0:
-            raise ValueError(f"synthetic_clips must be >= 0, got {self.synthetic_clips}")
+        if self.synthetic_clips < 0 or self.composite_clips < 0:
+            raise ValueError("synthetic_clips and composite_clips must be >= 0")
         if self.towncentre_scale <= 0 or self.mot_scale <= 0:
             raise ValueError("towncentre_scale and mot_scale must be positive")
-        if min(self.mix_synthetic, self.mix_towncentre, self.mix_mot) < 0:
+        if min(self.mix_synthetic, self.mix_towncentre, self.mix_mot, self.mix_composite) < 0:
             raise ValueError("mixing weights must be >= 0")
 
 

@@ -25,6 +25,7 @@ from parttrack.training.config import DataConfig, SampleConfig
 from parttrack.training.samples import (
     HELD_OUT,
     Source,
+    absent_window,
     is_hard,
     jittered_window,
     make_sample,
@@ -77,6 +78,15 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
             raise ConfigError(f"data.synthetic_overrides: {e}") from e
         for clip in clips:
             sources.append(Source(clip.sequence.info.name, "synthetic", clip.sequence, dict(enumerate(clip.frames))))
+    if dc.composite_clips:
+        from parttrack.synth.composite_suites import composite_training_clips
+
+        try:
+            comps = list(composite_training_clips(dc.composite_clips, seed=dc.synthetic_seed, **dc.composite_overrides))
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"data.composite_overrides: {e}") from e
+        for clip in comps:
+            sources.append(Source(clip.sequence.info.name, "composite", clip.sequence, dict(enumerate(clip.frames))))
     if not sources:
         raise ConfigError("the config lists no training data (data.synthetic_clips / towncentre / mot)")
     return sources
@@ -165,9 +175,12 @@ class Sampler:
             (ax, ay), (bx, by) = box_center(subj.box), box_center(src.subject(e.frame, e.neighbour).box)
             t = rng.uniform(0.0, 0.5)
             window = CropWindow(window.cx + t * (bx - ax), window.cy + t * (by - ay), window.side, window.size)
+        present = True
+        if self.with_template and rng.random() < sc.absent_fraction:
+            window, present = absent_window(src.sequence.frames[e.frame], e.subject, window, rng), False
         tf = self._template_frame(src, e.subject, e.frame, rng) if self.with_template else e.frame
         flip = bool(rng.random() < sc.flip_prob)
-        return make_sample(src, e.subject, tf, e.frame, window, flip, cfg, sc, rng, self.with_template)
+        return make_sample(src, e.subject, tf, e.frame, window, flip, cfg, sc, rng, self.with_template, present)
 
     def new_stream(self, rng: np.random.Generator) -> _Stream:
         """A sequential clip: a subject (a hard one with probability ``hard_fraction``) from

@@ -132,15 +132,19 @@ def make_sample(
     sc: SampleConfig,
     rng: np.random.Generator,
     with_template: bool = True,
+    present: bool = True,
 ) -> dict[str, np.ndarray]:
     """Template crop, search crop and targets of one (template frame, search frame, subject).
+
+    ``present=False``: the search window does not hold the subject (:func:`absent_window`);
+    its subject and S105 targets are zero.
 
     Returns the target dict of :func:`make_targets` plus ``search`` ``(3, S, S)``,
     ``template`` ``(3, T, T)`` (float32 BGR [0, 1]) and ``window`` ``(3,)``.
     """
     seq = src.sequence
     fa = seq.frames[search_frame]
-    out = make_targets(fa, subject_id, search_window, flip, cfg, sc, seq.info.part_names)
+    out = make_targets(fa, subject_id, search_window, flip, cfg, sc, seq.info.part_names, present)
     out["search"] = to_chw(crop_image(src.frames[search_frame], search_window, flip), rng, sc.color_jitter)
     if with_template:
         tb = src.subject(template_frame, subject_id)
@@ -151,6 +155,27 @@ def make_sample(
     w = search_window
     out["window"] = np.array([-w.cx if flip else w.cx, w.cy, w.side], dtype=np.float64)
     return out
+
+
+def absent_window(fa: FrameAnnotation, subject_id: int, window: CropWindow, rng: np.random.Generator) -> CropWindow:
+    """A search window of ``window``'s size that does not overlap the subject's box: centred
+    on another person of ``fa`` when one lies far enough (the look-alike the tracker must not
+    take), else moved away from the subject in a random direction by one window side."""
+    subj = fa.get(subject_id)
+    assert subj is not None
+    x, y, w, h = subj.box
+    half = window.side / 2.0
+
+    def clear(cx: float, cy: float) -> bool:
+        return cx + half < x or cx - half > x + w or cy + half < y or cy - half > y + h
+
+    others = [s for s in fa.subjects if s.id != subject_id and clear(*box_center(s.box))]
+    if others:
+        cx, cy = box_center(others[int(rng.integers(len(others)))].box)
+        return CropWindow(cx, cy, window.side, window.size)
+    a = rng.uniform(0, 2 * np.pi)
+    d = window.side + max(w, h) / 2.0
+    return CropWindow(window.cx + d * np.cos(a), window.cy + d * np.sin(a), window.side, window.size)
 
 
 def is_hard(fa: FrameAnnotation, subject: Subject, radius: float) -> Subject | None:

@@ -65,6 +65,7 @@ def make_targets(
     cfg: ModelConfig,
     sc: SampleConfig,
     annotated: tuple[str, ...],
+    present: bool = True,
 ) -> dict[str, np.ndarray]:
     """All targets of one search crop (see the module docstring for keys and shapes).
 
@@ -74,6 +75,8 @@ def make_targets(
         window: the search window; flip: whether the crop was flipped.
         annotated: the parts the data set annotates (``SequenceInfo.part_names``); other
             parts are masked out everywhere ([0028]).
+        present: False when the crop does not hold the subject: subject heatmap and S105
+            answer map all zero (the part masks stay, so "nowhere" is learned).
     """
     K, n, stride = cfg.num_parts, cfg.map_size, cfg.stride
     pts = _Points(window, flip, stride)
@@ -119,17 +122,18 @@ def make_targets(
     subj = fa.get(subject_id)
     if subj is None:
         raise ValueError(f"subject {subject_id} is not annotated in frame {fa.frame}")
-    _draw_center(
-        out["subject_heatmap"][0], out["subject_size"], out["subject_offset"], out["subject_reg_mask"][0],
-        pts.map_xy(box_center(subj.box)), pts.map_wh(subj.box), sc.subject_sigma,
-    )
+    if present:
+        _draw_center(
+            out["subject_heatmap"][0], out["subject_size"], out["subject_offset"], out["subject_reg_mask"][0],
+            pts.map_xy(box_center(subj.box)), pts.map_wh(subj.box), sc.subject_sigma,
+        )
     # S105 correct answer: the tracked subject's own parts only, formula (1)
     centers: list[tuple[float, float] | None] = []
     for k, name in enumerate(cfg.parts):
         p = subj.parts.get(name)
         if name in annotated and name in subj.parts:
             out["subject_parts_mask"][k] = 1.0
-        if p is None or not p.visible:
+        if p is None or not p.visible or not present:
             centers.append(None)
         else:
             mx, my = pts.map_xy(box_center(p.box))
