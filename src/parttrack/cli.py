@@ -53,15 +53,16 @@ def track_cmd(
     panel_frames: str | None = typer.Option(None, "--panel-frames", help="Frames for panels, e.g. 0,10."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     on_bad_frame: str = typer.Option("stop", "--on-bad-frame", help="A frame that fails to decode: stop or skip."),
-    backend: str = typer.Option("torch", "--backend", help="Network backend: torch or onnxruntime."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="Network backend: onnxruntime (default where installed) or torch."),
     threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
 ) -> None:
     """Track a subject and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
     from parttrack.errors import UsageError
-    from parttrack.models import default_weights_path
     from parttrack.outputs import check_outputs
     from parttrack.pipeline import parse_box, parse_frames, parse_point, track_video
+    from parttrack.runtime.cache import default_weights_file as default_weights_path
     from parttrack.tracker.part_tracker import PartTracker, TrackerConfig
 
     check_outputs(  # before any work: the weights load and the first frame

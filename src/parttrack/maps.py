@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+
+if TYPE_CHECKING:  # torch is imported inside the torch functions: the numpy ones run without it
+    import torch
 
 Ratio = tuple[float, float]
-ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
+ArrayT = TypeVar("ArrayT", np.ndarray, "torch.Tensor")
 
 
 def size_ratio(image_size: tuple[int, int], map_size: tuple[int, int]) -> Ratio:
@@ -144,6 +145,8 @@ def bce(
         mask: optional ``(B, K)`` or broadcastable 0/1 weights; masked-out maps (parts with no
             annotation) do not count in N.
     """
+    import torch
+
     if m_inf.shape != m_gt.shape:
         raise ValueError(f"map shapes differ: {tuple(m_inf.shape)} vs {tuple(m_gt.shape)}")
     p = m_inf.clamp(eps, 1.0 - eps)
@@ -167,6 +170,7 @@ def find_peaks(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     Returns:
         ``(xs, ys, scores)``, each ``(B, K)``; xs/ys are int64 element indices.
     """
+
     B, K, h, w = maps.shape
     flat = maps.reshape(B, K, h * w)
     scores, idx = flat.max(dim=-1)
@@ -218,6 +222,7 @@ def gather_at(maps: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> torch.T
     Returns:
         ``(B, K, 2)``.
     """
+
     B, C, h, w = maps.shape
     K = xs.shape[1]
     if C != 2 * K:
@@ -232,6 +237,9 @@ def local_peaks(
 ) -> list[list[tuple[int, int, float]]]:
     """All local maxima of a ``(B, h, w)`` heatmap (CenterNet ``max_pool2d`` equality), used
     by the bottom-up baseline. Returns per batch item a list of ``(x, y, score)``, best first."""
+    import torch
+    import torch.nn.functional as F
+
     hm = heatmap.unsqueeze(1)
     keep = (F.max_pool2d(hm, 3, stride=1, padding=1) == hm).squeeze(1)
     out: list[list[tuple[int, int, float]]] = []

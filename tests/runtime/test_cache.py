@@ -100,8 +100,6 @@ def test_cached_graphs_run_on_both_backends(prepared: tuple[Path, Path, CachedGr
     assert make_backend(g, "torch").name == "torch"  # loads the weights file
 
 
-@pytest.mark.xfail(strict=True, reason="maps.py, tracker/decoders.py and models/__init__.py still import torch "
-                   "at module level (issue 15 patch pending): remove this marker once they import it lazily")
 def test_onnxruntime_tracker_never_imports_torch(prepared: tuple[Path, Path, CachedGraphs]) -> None:
     """Build the tracker from the cache and track a frame in a fresh process: no torch."""
     path, cache, _ = prepared

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
@@ -177,6 +176,8 @@ def decode_bottom_up(
     _check("likelihood", likelihood, 2)
     _check_aux(likelihood.shape, size, offset)
     expected = np.array(prior_point(subject_box, part))
+    import torch  # only the bottom-up decoder needs it
+
     peaks = local_peaks(torch.from_numpy(np.ascontiguousarray(likelihood))[None], max_peaks, threshold)[0]
     if not peaks:
         h, w = likelihood.shape

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from parttrack.tracker.kalman import CHI2_95_2DOF, ConstantVelocityKalman
 
@@ -261,6 +260,8 @@ def _assign(cost: np.ndarray, miss: float = 1.0) -> dict[int, int]:
         return {}
     dummy = np.full((r, r), _INFEASIBLE)
     np.fill_diagonal(dummy, miss)
+    from scipy.optimize import linear_sum_assignment  # 0.4 s to import: only when needed
+
     rows, cols = linear_sum_assignment(np.hstack([cost, dummy]))
     return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if j < n and cost[i, j] < _INFEASIBLE / 2}
 

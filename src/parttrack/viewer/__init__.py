@@ -12,6 +12,14 @@ Modules: ``app`` (FastAPI routes), ``library`` (which files may be served, frame
 ``render`` (FIG. 3 strips), ``cli`` (``serve_cmd``); the page is ``static/``.
 """
 
-from parttrack.viewer.app import create_app
+from typing import Any
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:  # lazy: `parttrack --help` must not import FastAPI
+    if name == "create_app":
+        from parttrack.viewer.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'parttrack.viewer' has no attribute {name!r}")
