@@ -186,7 +186,29 @@ def test_subject_outcomes_and_summary_exact() -> None:
 def test_summarize_subject_empty() -> None:
     sm = summarize_subject([])
     assert sm == {"frames": 0, "lost_frames": 0, "success_auc": None, "precision@20": None,
-                  "mean_iou": None, "success_curve": None}
+                  "norm_precision@0.2": None, "mean_iou": None, "id_switches": 0,
+                  "id_switches_per_1000": None, "hidden_frames": 0, "absence_recall": None,
+                  "absence_precision": None, "success_curve": None}
+
+
+def test_identity_switches_absence_and_normalised_precision() -> None:
+    from parttrack.data.types import AnnotatedSequence, FrameAnnotation, SequenceInfo, Subject
+    from parttrack.evaluation.metrics import identity_switches, subject_outcomes
+
+    a = lambda x, vis=1.0: Subject(1, (x, 0.0, 10.0, 20.0), vis)  # noqa: E731
+    b = lambda x: Subject(2, (x, 0.0, 10.0, 20.0))  # noqa: E731
+    frames = {0: (a(0), b(50)), 1: (a(0), b(50)), 2: (a(0, 0.0), b(50)), 3: (a(0), b(50)), 4: (a(0), b(50))}
+    seq = AnnotatedSequence(SequenceInfo("s", 100, 100, 25.0, 5), {k: FrameAnnotation(k, v) for k, v in frames.items()})
+    # frame 0 on the subject, 1 on person 2 (switch), 2 lost while hidden, 3 on nobody, 4 back (switch)
+    preds = {0: (1.0, 0.0, 10.0, 20.0), 1: (50.0, 0.0, 10.0, 20.0), 2: None, 3: (80.0, 80.0, 5.0, 5.0),
+             4: (0.0, 0.0, 10.0, 20.0)}
+    recs = subject_outcomes(preds, seq, 1)
+    assert [r.identity for r in recs] == [1, 2, None, None, 1]
+    assert identity_switches(recs) == 2
+    sm = summarize_subject(recs)
+    assert sm["id_switches"] == 2 and sm["id_switches_per_1000"] == 400.0
+    assert sm["hidden_frames"] == 1 and sm["absence_recall"] == 1.0 and sm["absence_precision"] == 1.0
+    assert sm["norm_precision@0.2"] == 2 / 5  # frames 0 (0.1 widths off) and 4
 
 
 def test_summarize_by_bucket() -> None:

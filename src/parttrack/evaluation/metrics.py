@@ -15,7 +15,10 @@ has that part annotated in the frame).
 
 Subject metrics follow the OTB protocol: success AUC = mean over IoU thresholds
 ``0, 0.05, ..., 1`` (21 steps) of the fraction of frames with IoU ``>`` threshold; precision@20 =
-fraction of frames with centre error ``<=`` 20 px. A frame with no predicted box (or a lost one)
+fraction of frames with centre error ``<=`` 20 px; normalised precision (LaSOT) = centre error
+``<=`` 0.2 box sizes; identity switches = changes of the person the predicted box lies on
+(IoU >= 0.5), per 1,000 scored frames; absence recall / precision = hidden frames (visibility
+0) reported lost / lost frames that were hidden. A frame with no predicted box (or a lost one)
 has IoU 0 and an infinite centre error.
 
 Example::
@@ -84,6 +87,11 @@ class SubjectRecord:
         center_error: centre distance in pixels (``inf`` with no prediction / lost).
         lost: the tracker reported the subject lost (or gave no box).
         bucket: the frame's proximity bucket for the evaluated part, or None if unknown.
+        identity: id of the annotated person the predicted box overlaps most (IoU >= 0.5),
+            or None (no box, or nobody): where identity switches are counted.
+        hidden: the subject is annotated fully hidden (visibility 0) in this frame.
+        norm_error: centre error in units of the annotated box's width and height (LaSOT's
+            normalised precision), ``inf`` with no box.
     """
 
     frame: int
@@ -91,6 +99,9 @@ class SubjectRecord:
     center_error: float
     lost: bool
     bucket: str | None = None
+    identity: int | None = None
+    hidden: bool = False
+    norm_error: float = math.inf
 
 
 def proximity_bucket(proximity: float | None) -> str:
@@ -224,14 +235,33 @@ def subject_outcomes(
         if part is not None and subj.part(part) is not None:
             bucket = proximity_bucket(frame_proximity(frames, k, subject_id, part))
         b = pred_boxes.get(k)
+        hidden = subj.visibility <= 0.0
         is_lost = k in lost_set or b is None
         if is_lost:
-            out.append(SubjectRecord(k, 0.0, math.inf, True, bucket))
+            out.append(SubjectRecord(k, 0.0, math.inf, True, bucket, None, hidden))
             continue
         (px, py), (gx, gy) = box_center(b), box_center(subj.box)  # type: ignore[arg-type]
         err = math.hypot(px - gx, py - gy)
-        out.append(SubjectRecord(k, box_iou(b, subj.box), err, False, bucket))
+        norm = math.hypot((px - gx) / max(subj.box[2], 1e-9), (py - gy) / max(subj.box[3], 1e-9))
+        ious = [(box_iou(b, s.box), s.id) for s in frames.frames[k].subjects]
+        best = max(ious, default=(0.0, None))
+        who = best[1] if best[0] >= 0.5 else None
+        out.append(SubjectRecord(k, box_iou(b, subj.box), err, False, bucket, who, hidden, norm))
     return out
+
+
+def identity_switches(records: Iterable[SubjectRecord]) -> int:
+    """Frames where the person the predicted box lies on changes (MOT's ID switch, seen from
+    the one tracked subject): each change of :attr:`SubjectRecord.identity` between two frames
+    with an identity, frames without one (lost, or on nobody) skipped."""
+    last, n = None, 0
+    for r in sorted(records, key=lambda r: r.frame):
+        if r.identity is None:
+            continue
+        if last is not None and r.identity != last:
+            n += 1
+        last = r.identity
+    return n
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -282,12 +312,21 @@ def summarize_subject(records: Iterable[SubjectRecord]) -> dict[str, Any]:
     n = len(recs)
     ious = [r.iou for r in recs]
     curve = success_curve(ious)
+    hidden = sum(r.hidden for r in recs)
+    lost = sum(r.lost for r in recs)
+    switches = identity_switches(recs)
     return {
         "frames": n,
-        "lost_frames": sum(r.lost for r in recs),
+        "lost_frames": lost,
         "success_auc": float(curve.mean()) if n else None,
         "precision@20": _rate(sum(r.center_error <= PRECISION_PX for r in recs), n),
+        "norm_precision@0.2": _rate(sum(r.norm_error <= 0.2 for r in recs), n),
         "mean_iou": float(np.mean(ious)) if n else None,
+        "id_switches": switches,
+        "id_switches_per_1000": None if n == 0 else 1000.0 * switches / n,
+        "hidden_frames": hidden,
+        "absence_recall": _rate(sum(r.hidden and r.lost for r in recs), hidden),
+        "absence_precision": _rate(sum(r.hidden and r.lost for r in recs), lost),
         "success_curve": [float(v) for v in curve] if n else None,
     }
 

@@ -66,7 +66,7 @@ def groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str | None], list[dict
 TABLE_HEAD = (
     "| weights | method | frames | hit % | hijack % | miss % | PCK@0.5 % | median err | "
     + " | ".join(f"hit {b} %" for b in BUCKETS)
-    + " | success AUC | prec@20 % | lost |"
+    + " | success AUC | prec@20 % | norm prec % | ID sw /1k | lost | absent recall % |"
 )
 
 
@@ -77,7 +77,8 @@ def table_row(r: Mapping[str, Any]) -> str:
         r["weights"], r["method"], str(p["frames"]), pct(p["hit_rate"]), pct(p["hijack_rate"]),
         pct(p["miss_rate"]), pct(p["pck@0.5"]), num(p["median_error"]),
         *(pct(bb[b]["part"]["hit_rate"]) for b in BUCKETS),
-        num(s["success_auc"]), pct(s["precision@20"]), str(s["lost_frames"]),
+        num(s["success_auc"]), pct(s["precision@20"]), pct(s.get("norm_precision@0.2")),
+        num(s.get("id_switches_per_1000"), 1), str(s["lost_frames"]), pct(s.get("absence_recall")),
     ]
     return "| " + " | ".join(cells) + " |"
 
