@@ -108,6 +108,7 @@ def texture(shift: tuple[int, int] = (0, 0)) -> np.ndarray:
 
 def make(weights: Weights, jitter: float = 0.0, **kw) -> tuple[Spy, Oracle]:
     oracle = Oracle(jitter)
+    kw = {"identity": True, "point_filter": True, "refine_start": True, **kw}  # configs/identity.yaml
     return Spy(weights, backend=oracle, **kw), oracle
 
 

@@ -32,10 +32,13 @@ class TrackerConfig:
         template_update_interval: frames between template refreshes.
         template_update_rate: blend weight of the new template features, 0-1.
         identity: keep the subject's identity among look-alikes (issue 12): candidates of the
-            subject heatmap, a Kalman motion model, distractor association, an appearance
-            memory and an honest absent state (:mod:`parttrack.tracker.identity`). False = the
-            single-peak SiamRPN-style localisation above (``window_influence``,
-            ``scale_penalty``, ``size_lr``, ``lost_growth``, ``motion_lr``), kept for ablation.
+            subject heatmap, a Kalman motion model with camera-motion compensation, distractor
+            association, an appearance memory and an honest absent state
+            (:mod:`parttrack.tracker.identity`; ``configs/identity.yaml``). Off by default:
+            it halves hijacks and reports hidden subjects absent, but on the held-out Town
+            Centre clip it declares some subjects absent that the single-peak localisation
+            (``window_influence``, ``scale_penalty``, ``size_lr``, ``lost_growth``,
+            ``motion_lr``) keeps (BENCHMARKS.md, "Subject identity").
         max_candidates: candidates per search window (heatmap local maxima).
         candidate_threshold: smallest heatmap value of a candidate.
         switch_frames: frames the subject must be unmatched before a candidate known to be
@@ -48,7 +51,8 @@ class TrackerConfig:
         ring_after: frames of loss before the search spreads into a ring of windows at the
             subject's scale.
         max_windows: search windows per frame while searching for a lost subject (one batch).
-        point_filter: steady the reported part points with a One-Euro filter.
+        point_filter: steady the reported part points with a One-Euro filter in the subject's
+            own frame (on in ``configs/identity.yaml``).
         filter_min_cutoff: its cutoff at rest, Hz (lower = steadier).
         filter_beta: its cutoff increase per subject height per second.
         frame_rate: frames per second the filter assumes.
@@ -70,7 +74,7 @@ class TrackerConfig:
     template_update_threshold: float | None = None
     template_update_interval: int = 10
     template_update_rate: float = 0.3
-    identity: bool = True
+    identity: bool = False
     max_candidates: int = 5
     candidate_threshold: float = 0.1
     switch_frames: int = 15
@@ -79,11 +83,11 @@ class TrackerConfig:
     camera_motion: bool = True
     ring_after: int = 3
     max_windows: int = 9
-    point_filter: bool = True
+    point_filter: bool = False
     filter_min_cutoff: float = 1.0
     filter_beta: float = 1.0
     frame_rate: float = 25.0
-    refine_start: bool = True
+    refine_start: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
