@@ -209,6 +209,7 @@ def test_identity_switches_absence_and_normalised_precision() -> None:
     assert sm["id_switches"] == 2 and sm["id_switches_per_1000"] == 400.0
     assert sm["hidden_frames"] == 1 and sm["absence_recall"] == 1.0 and sm["absence_precision"] == 1.0
     assert sm["norm_precision@0.2"] == 2 / 5  # frames 0 (0.1 widths off) and 4
+    assert identity_switches(recs + recs) == 4  # a second run counts on its own, no switch between
 
 
 def test_summarize_by_bucket() -> None:

@@ -253,9 +253,13 @@ def subject_outcomes(
 def identity_switches(records: Iterable[SubjectRecord]) -> int:
     """Frames where the person the predicted box lies on changes (MOT's ID switch, seen from
     the one tracked subject): each change of :attr:`SubjectRecord.identity` between two frames
-    with an identity, frames without one (lost, or on nobody) skipped."""
-    last, n = None, 0
-    for r in sorted(records, key=lambda r: r.frame):
+    with an identity, frames without one (lost, or on nobody) skipped. ``records`` are in run
+    order (ascending frames per run); a frame index that does not increase starts a new run."""
+    last, last_frame, n = None, None, 0
+    for r in records:  # in the order given: one run after another
+        if last_frame is not None and r.frame <= last_frame:
+            last = None  # frames start again: the next run (sequence or subject)
+        last_frame = r.frame
         if r.identity is None:
             continue
         if last is not None and r.identity != last:
