@@ -103,6 +103,13 @@ HOW: dict[str, tuple[str, str | list[str]]] = {
     "--mot out/track.txt --out out/track.mp4 --panels out/panels": ("run", []),
     "parttrack track frames/ --box ...": ("run", []),
     "parttrack track 0 --box ...": ("parse", "needs a camera"),
+    "parttrack track street.mp4 --point 880,330 --start 0 --jsonl out/tap.jsonl": (
+        "parse", "a tap needs a person the part detector finds (the random test weights find none); "
+        "run for real by tests/tracker/test_part_tracker_identity.py and the viewer's browser test"),
+    "parttrack track street.mp4 --box 850,300,60,170 --config configs/identity.yaml --jsonl out/id.jsonl": (
+        "parse", "the preset is loaded here; identity mode runs in tests/tracker/test_part_tracker_identity.py"),
+    "parttrack synth --suite real-crossing --out suites/real-crossing": (
+        "parse", "cuts people from ../shared/data (~40 s); run for real by tests/synth/test_composite.py"),
     "parttrack track clip.mp4 --box ... --backend onnxruntime --threads 2": ("run", []),
     "parttrack demo --out demo-out": ("parse", "run for real by tests/test_cli_track.py::test_demo_writes_its_files"),
     "parttrack synth --suite crossing --out suites/crossing": ("run", ["--limit", "1", "--preview"]),
