@@ -176,42 +176,6 @@ def subject_sheet(clips: list[CompositeClip], frames_per_clip: int = 3, tile: tu
     return contact_sheet(tiles, max(1, len(tiles) // max(1, len(clips))), labels)
 
 
-def write_composite_suite(name: str, out_dir: str | Path, preview_only: bool = False, limit: int | None = None,
-                          progress: Progress | None = None) -> list[Path]:
-    """Build a composite suite and write it like :func:`parttrack.synth.suites.write_suite`:
-    ``<out>/<seq>.mp4`` + ``<seq>.jsonl`` per clip and ``<out>/contact_sheet.png`` (tiles
-    around the subject, see :func:`subject_sheet`); with ``preview_only``, only the PNG.
-
-    Returns:
-        The paths written (the PNG last), each written atomically.
-    """
-    import cv2
-
-    from parttrack.atomic import write_bytes
-    from parttrack.data.jsonl import write_sequence
-    from parttrack.data.video import VideoWriter
-
-    out = Path(out_dir)
-    clips = build_composite_suite(name, n_clips=8 if limit is None else limit, progress=progress)
-    written: list[Path] = []
-    if not preview_only:
-        for clip in clips:
-            info = clip.sequence.info
-            video = out / f"{info.name}.mp4"
-            with VideoWriter(video, info.fps, size=(info.width, info.height)) as w:
-                for image in clip.frames:
-                    w.write(image)
-            seq = AnnotatedSequence(replace(info, source=str(video)), clip.sequence.frames, clip.sequence.subject_id)
-            write_sequence(seq, out / f"{info.name}.jsonl")
-            written += [video, out / f"{info.name}.jsonl"]
-    ok, png = cv2.imencode(".png", subject_sheet(clips))
-    if not ok:
-        raise RuntimeError("PNG encoding failed")
-    write_bytes(out / "contact_sheet.png", png.tobytes())
-    written.append(out / "contact_sheet.png")
-    return written
-
-
 def random_composite_config(rng: np.random.Generator, **overrides: object) -> CompositeConfig:
     """A varied :class:`CompositeConfig` for training (scenario mixed, 0-4 walkers);
     ``overrides`` fix chosen fields.

@@ -241,10 +241,6 @@ def write_suite(name: str, out_dir: str | Path, preview_only: bool = False, limi
     from parttrack.data.jsonl import write_sequence
     from parttrack.data.video import VideoWriter
 
-    if name.startswith("real-"):
-        from parttrack.synth.composite_suites import write_composite_suite
-
-        return write_composite_suite(name, out_dir, preview_only, limit, progress)
     out = Path(out_dir)
     clips = build_suite(name, limit, progress)
     written: list[Path] = []
@@ -260,7 +256,13 @@ def write_suite(name: str, out_dir: str | Path, preview_only: bool = False, limi
             write_sequence(seq, out / f"{info.name}.jsonl")
             written += [video, out / f"{info.name}.jsonl"]
     sheet = out / "contact_sheet.png"
-    ok, png = cv2.imencode(".png", preview(clips))
+    if name.startswith("real-"):  # real-person composites: their own sheet (the subject's crops)
+        from parttrack.synth.composite_suites import subject_sheet
+
+        image = subject_sheet(clips)
+    else:
+        image = preview(clips)
+    ok, png = cv2.imencode(".png", image)
     if not ok:
         raise RuntimeError("PNG encoding failed")
     write_bytes(sheet, png.tobytes())
