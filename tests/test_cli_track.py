@@ -166,7 +166,8 @@ def test_demo_writes_its_files(assets, tmp_path, capsys):
 
 def test_thread_defaults_are_one_and_exposed_everywhere(assets, tmp_path, capsys):
     # issue 16 (8): torch's default (a thread per core) collapses on a busy 2-core machine
-    base = ["track", str(assets["video"]), "--box", BOX, "--end", "2", "--weights", str(assets["weights"])]
+    base = ["track", str(assets["video"]), "--box", BOX, "--end", "2", "--weights", str(assets["weights"]),
+            "--backend", "torch"]  # the torch thread count is what is checked
     try:
         torch.set_num_threads(3)
         assert run(base) == 0 and torch.get_num_threads() == 1  # the default

@@ -83,7 +83,8 @@ def test_every_writer_failing_mid_write_keeps_the_old_file(
     inputs: Path, tmp_path: Path, option: str, path: str, limit: int
 ) -> None:
     before = _old_outputs(tmp_path)
-    args = ["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"),
+    # torch backend: the onnxruntime one would export its cache under the same size limit
+    args = ["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"), "--backend", "torch",
             "--config", str(inputs / "t.yaml"), option, path]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     p = subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args], cwd=tmp_path, env=env,
@@ -105,7 +106,7 @@ def test_a_failing_rename_keeps_the_old_files(inputs: Path, tmp_path: Path, monk
 
     monkeypatch.setattr(os, "replace", no_space)
     with pytest.raises(SystemExit) as e:
-        main(["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"),
+        main(["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"), "--backend", "torch",
               "--config", str(inputs / "t.yaml"), "--jsonl", "r.jsonl", "--mot", "r.txt", "--out", "r.mp4"])
     err = capsys.readouterr().err.strip().splitlines()
     assert e.value.code == 2
@@ -141,7 +142,7 @@ def test_one_failing_output_replaces_none_of_the_others(inputs: Path, tmp_path: 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cv2, "VideoWriter", CutShort)
     with pytest.raises(SystemExit) as e:
-        main(["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"),
+        main(["track", str(inputs / "clip.mp4"), "--box", "60,30,20,50", "--weights", str(inputs / "w.pt"), "--backend", "torch",
               "--config", str(inputs / "t.yaml"), "--jsonl", "r.jsonl", "--mot", "r.txt", "--out", "r.mp4",
               "--panels", "panels"])
     err = capsys.readouterr().err.strip().splitlines()
