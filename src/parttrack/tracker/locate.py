@@ -15,6 +15,7 @@ import numpy as np
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.maps import peak
+from parttrack.models.config import ModelConfig
 
 
 def hann_window(n: int) -> np.ndarray:
@@ -88,3 +89,21 @@ def locate_subject(
     w, h = float(ws[y, x]), float(hs[y, x])
     lr = float(penalty[y, x] * score * size_lr)
     return Located((float(cx) - w / 2, float(cy) - h / 2, w, h), score, min(lr, 1.0))
+
+
+def widening_window(
+    box: BoxXYWH, velocity: np.ndarray, lost_frames: int, model: ModelConfig, lost_growth: float,
+    frame_size: tuple[int, int],
+) -> CropWindow:
+    """The single-peak mode's search window: around the last ``box`` moved by ``velocity``
+    (image px/frame); while lost it widens by ``lost_growth`` per lost frame, up to a crop of
+    the whole ``(W, H)`` frame."""
+    factor = model.search_factor * lost_growth ** min(lost_frames, 100)  # no overflow
+    x, y, w, h = box
+    vx, vy = velocity  # zero unless the motion model is on
+    window = CropWindow.around((x + vx, y + vy, w, h), model.search_size, factor, model.context)
+    W, H = frame_size
+    full = float(max(W, H))
+    if lost_frames and window.side >= full:
+        return CropWindow(W / 2.0, H / 2.0, full, model.search_size)
+    return window

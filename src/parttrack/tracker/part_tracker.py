@@ -38,7 +38,7 @@ from parttrack.tracker.camera import CameraMotion
 from parttrack.tracker.config import TrackerConfig
 from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
 from parttrack.tracker.identity import IdentityTracker
-from parttrack.tracker.locate import hann_window, locate_subject
+from parttrack.tracker.locate import hann_window, locate_subject, widening_window
 from parttrack.tracker.result import PartResult, TrackMaps, TrackResult
 from parttrack.tracker.search import merge_candidates, row_box, search_windows, window_candidates
 from parttrack.tracker.smoothing import OneEuroFilter, smooth_part
@@ -343,17 +343,9 @@ class PartTracker:
             self._since_update = 0
 
     def _search_window(self, W: int, H: int) -> CropWindow:
-        """Search crop around the last box; while lost it widens by ``lost_growth`` per lost
-        frame, up to a crop of the whole frame."""
-        m = self.model_config
-        factor = m.search_factor * self.config.lost_growth ** min(self._lost_frames, 100)  # no overflow
-        x, y, w, h = self._box
-        vx, vy = self._velocity  # zero unless the motion model is on
-        window = CropWindow.around((x + vx, y + vy, w, h), m.search_size, factor, m.context)
-        full = float(max(W, H))
-        if self._lost_frames and window.side >= full:
-            return CropWindow(W / 2.0, H / 2.0, full, m.search_size)
-        return window
+        """The single-peak mode's search window (:func:`~parttrack.tracker.locate.widening_window`)."""
+        return widening_window(self._box, self._velocity, self._lost_frames, self.model_config,
+                               self.config.lost_growth, (W, H))
 
     def _maps(self, frame: np.ndarray, window: CropWindow) -> TrackMaps:
         """The search crop of ``window`` through the backend: this frame's maps."""
