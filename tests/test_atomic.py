@@ -65,3 +65,22 @@ def test_replacing_keeps_the_old_mode(tmp_path: Path) -> None:
     target.chmod(0o751)
     write_text(target, "new")
     assert target.stat().st_mode & 0o777 == 0o751
+
+
+def test_special_files_are_never_replaced(tmp_path):
+    """A device, pipe or a link to one (``--jsonl /dev/full`` as root) is refused, untouched."""
+    import os
+    import stat
+
+    from parttrack.atomic import atomic_path
+    from parttrack.errors import ParttrackError
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        with pytest.raises(ParttrackError, match="not a regular file"):
+            with atomic_path(target) as p:
+                p.write_text("x")
+        assert stat.S_ISFIFO(os.stat(target).st_mode)

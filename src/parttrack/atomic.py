@@ -31,10 +31,13 @@ def blocking_file(target: str | Path) -> Path | None:
 
 def check_target(target: str | Path) -> None:
     """OutputError naming ``target`` when a file can never be written there: it is a folder,
-    or a folder on its way is a file."""
+    an existing non-regular file (``/dev/full``, a FIFO, a link to one), or a folder on its
+    way is a file."""
     target = Path(target)
     if target.is_dir():  # fail now, not after the work that makes the file
         raise OutputError("is a folder, not a file", target)
+    if target.exists() and not target.is_file():  # a device, pipe or socket (links followed)
+        raise OutputError("is not a regular file (a device, pipe or socket): it is never replaced", target)
     blocker = blocking_file(target)
     if blocker is not None:
         raise OutputError(f"cannot create it: {blocker} is a file, not a folder", target)

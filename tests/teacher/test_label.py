@@ -156,3 +156,20 @@ def test_step_labels_every_nth_frame(clip: Path, teacher: Path, tmp_path: Path):
     s = label_video(clip, teacher, out, tile="none", step=2, start=1, progress=False,
                     link_params=LinkParams(min_length=2))
     assert s.frames == 4 and sorted(read_sequence(out).frames) == [1, 3, 5, 7]
+
+
+def test_label_cli_refuses_an_output_that_is_an_input(tmp_path):
+    """``--out`` equal to the video, the teacher or ``--boxes`` is refused before any work."""
+    from parttrack.cli import main
+
+    video, teacher, boxes = tmp_path / "v.mp4", tmp_path / "t.onnx", tmp_path / "gt.txt"
+    for f in (video, teacher, boxes):
+        f.write_bytes(b"original")
+    for out in (video, teacher, boxes):
+        with pytest.raises(SystemExit) as e:
+            main(["label", str(video), "--teacher", str(teacher), "--boxes", str(boxes), "--out", str(out)])
+        assert e.value.code == 2
+    assert all(f.read_bytes() == b"original" for f in (video, teacher, boxes))
+    with pytest.raises(SystemExit) as e:
+        main(["label", str(video), "--teacher", str(teacher), "--out", str(tmp_path / "o.jsonl"), "--threads", "0"])
+    assert e.value.code == 2

@@ -26,9 +26,13 @@ def label_cmd(
     MoveNet, Copyright Google LLC, Apache License 2.0.
     """
     from parttrack.errors import UsageError
+    from parttrack.outputs import check_outputs
     from parttrack.teacher.label import label_video
     from parttrack.teacher.linking import LinkParams
 
+    check_outputs({"--out": out}, [video, teacher, boxes])  # before any work; never over an input
+    if threads is not None and threads < 1:
+        raise UsageError(f"--threads must be >= 1, got {threads}")
     try:
         link = LinkParams(min_length=min_length, min_score=min_score)
     except ValueError as e:
