@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -72,24 +73,25 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
     if dc.synthetic_clips:
         from parttrack.synth.generator import training_clips
 
-        try:
-            clips = list(training_clips(dc.synthetic_clips, seed=dc.synthetic_seed, **dc.synthetic_overrides))
-        except (TypeError, ValueError) as e:
-            raise ConfigError(f"data.synthetic_overrides: {e}") from e
-        for clip in clips:
-            sources.append(Source(clip.sequence.info.name, "synthetic", clip.sequence, dict(enumerate(clip.frames))))
+        sources += _generated("synthetic", training_clips, dc.synthetic_clips, dc.synthetic_seed, dc.synthetic_overrides)
     if dc.composite_clips:
         from parttrack.synth.composite_suites import composite_training_clips
 
-        try:
-            comps = list(composite_training_clips(dc.composite_clips, seed=dc.synthetic_seed, **dc.composite_overrides))
-        except (TypeError, ValueError) as e:
-            raise ConfigError(f"data.composite_overrides: {e}") from e
-        for clip in comps:
-            sources.append(Source(clip.sequence.info.name, "composite", clip.sequence, dict(enumerate(clip.frames))))
+        sources += _generated("composite", composite_training_clips, dc.composite_clips, dc.synthetic_seed,
+                              dc.composite_overrides)
     if not sources:
         raise ConfigError("the config lists no training data (data.synthetic_clips / towncentre / mot)")
     return sources
+
+
+def _generated(kind: str, make: Any, count: int, seed: int, overrides: dict[str, Any]) -> list[Source]:
+    """Sources of ``count`` generated clips (``make(count, seed=..., **overrides)``: synthetic
+    or composite); ConfigError naming ``data.<kind>_overrides`` for a bad override."""
+    try:
+        clips = list(make(count, seed=seed, **overrides))
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"data.{kind}_overrides: {e}") from e
+    return [Source(c.sequence.info.name, kind, c.sequence, dict(enumerate(c.frames))) for c in clips]
 
 
 @dataclass(frozen=True)
