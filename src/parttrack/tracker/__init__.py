@@ -1,12 +1,12 @@
 """Following one subject and pinpointing its parts: configuration, subject localisation, part
-decoders, results and :class:`PartTracker` (imported lazily, so ``parttrack.tracker.<module>``
-stays light)."""
+decoders, results, :class:`PartTracker` and :class:`MultiTracker` (several subjects in one
+batched call), imported lazily, so ``parttrack.tracker.<module>`` stays light."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PartResult", "PartTracker", "TrackResult", "TrackerConfig"]
+__all__ = ["MultiTracker", "PartResult", "PartTracker", "TrackResult", "TrackerConfig"]
 
 
 def __getattr__(name: str) -> Any:
@@ -14,6 +14,10 @@ def __getattr__(name: str) -> Any:
         from parttrack.tracker.part_tracker import PartTracker
 
         return PartTracker
+    if name == "MultiTracker":
+        from parttrack.tracker.multi import MultiTracker
+
+        return MultiTracker
     if name == "TrackerConfig":
         from parttrack.tracker.config import TrackerConfig
 

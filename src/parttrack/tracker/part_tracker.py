@@ -20,8 +20,8 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +29,11 @@ import numpy as np
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH, check_box
-from parttrack.errors import ConfigError, ParttrackError
+from parttrack.errors import ConfigError
 from parttrack.runtime.backend import Backend, default_backend, make_backend
 from parttrack.runtime.cache import CachedGraphs, cached_graphs
-from parttrack.runtime.names import MAP_OUTPUTS
 from parttrack.tracker.appearance import AppearanceMemory, box_histogram
+from parttrack.tracker.batch import CropBatch, FramePlan, check_frame
 from parttrack.tracker.camera import CameraMotion
 from parttrack.tracker.config import TrackerConfig
 from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
@@ -42,13 +42,7 @@ from parttrack.tracker.locate import hann_window, locate_subject, widening_windo
 from parttrack.tracker.result import PartResult, TrackMaps, TrackResult
 from parttrack.tracker.search import merge_candidates, row_box, search_windows, window_candidates
 from parttrack.tracker.smoothing import OneEuroFilter, smooth_part
-from parttrack.tracker.tap import (
-    body_from_head,
-    choose_head,
-    heads_in,
-    refine_loose_box,
-    tap_windows,
-)
+from parttrack.tracker.tap import find_person, heads_in, refine_loose_box
 
 if TYPE_CHECKING:
     from parttrack.models import Weights
@@ -111,10 +105,10 @@ class PartTracker:
         self.parts = parts
         self.backend = backend
         self.timings: dict[str, float] = {"crop": 0.0, "networks": 0.0}
-        S, T, n = self.model_config.search_size, self.model_config.template_size, self.model_config.map_size
-        self._search = np.empty((1, 3, S, S), np.float32)  # reused every frame
+        T = self.model_config.template_size
+        self._batch = CropBatch(backend, self.model_config)  # the search batch, reused every frame
         self._template = np.empty((1, 3, T, T), np.float32)
-        self._hann = hann_window(n)
+        self._hann = hann_window(self.model_config.map_size)
         self._zero_feat: np.ndarray | None = None  # template features for detector-only calls
         self.reset()
 
@@ -161,6 +155,20 @@ class PartTracker:
         return self._box
 
     @property
+    def template_features(self) -> np.ndarray | None:
+        """The subject's template features ``(1, C, t, t)`` (None before :meth:`initialize`)."""
+        return self._template_feat
+
+    def spawn(self) -> PartTracker:
+        """A new tracker for another subject: this one's config, parts and backend (shared),
+        its own state and buffers (:class:`~parttrack.tracker.multi.MultiTracker`)."""
+        twin = copy.copy(self)
+        twin._batch = CropBatch(self.backend, self.model_config)
+        twin._template = np.empty_like(self._template)
+        twin.reset()
+        return twin
+
+    @property
     def lost(self) -> bool:
         """True while the subject is lost or absent (hidden, or out of view)."""
         return self._lost_frames > 0
@@ -188,7 +196,7 @@ class PartTracker:
             ValueError: neither or both of ``box`` and ``point``; a bad box or frame.
             ParttrackError: no person found at ``point``.
         """
-        _check_frame(frame)
+        check_frame(frame)
         if (box is None) == (point is None):
             raise ValueError("give exactly one of box=(x, y, w, h) or point=(x, y)")
         box = self.propose_box(frame, point) if point is not None else check_box(box, "box")
@@ -217,26 +225,18 @@ class PartTracker:
         the part detector's heads around it at a few scales (one batched call), the head whose
         body contains the point (:func:`~parttrack.tracker.tap.choose_head`), the body sized
         from that head. Raises ParttrackError when no person is found there."""
-        _check_frame(frame)
-        H, W = frame.shape[:2]
-        px, py = (float(v) for v in point)
-        if not (0 <= px < W and 0 <= py < H):
-            raise ParttrackError(f"point ({px:g}, {py:g}) is outside the {W}x{H} frame")
+        check_frame(frame)
         if self._zero_feat is None:
             T = self.model_config.template_size
             self._zero_feat = self.backend.encode_template(np.zeros((1, 3, T, T), np.float32))
-        windows = tap_windows((px, py), (W, H), self.model_config.search_size)
-        heads, _ = merge_candidates([heads_in(mp) for mp in self._maps_batch(frame, windows, self._zero_feat)])
-        i = choose_head(heads, (px, py))
-        if i is None:
-            raise ParttrackError(f"no person found at ({px:g}, {py:g}): tap on a person's head or body")
-        cx, cy, w, h, _ = heads[i]
-        return check_box(body_from_head((cx - w / 2, cy - h / 2, w, h)), "proposed box")
+        return check_box(find_person(frame, point, self.model_config.search_size,
+                                     lambda windows: self._maps_batch(frame, windows, self._zero_feat)), "proposed box")
 
     def track(
         self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None
     ) -> TrackResult:
-        """Track the subject into ``frame`` ``(H, W, 3)`` uint8 BGR.
+        """Track the subject into ``frame`` ``(H, W, 3)`` uint8 BGR: :meth:`plan`, one batched
+        network call over the planned windows, :meth:`finish`.
 
         Args:
             frame_index: index recorded in the result (default: previous + 1).
@@ -245,18 +245,55 @@ class PartTracker:
         Raises:
             RuntimeError: before :meth:`initialize` (or after :meth:`reset`).
         """
+        plan = self.plan(frame, frame_index, keep_maps)
+        if self.config.identity:
+            return self.finish(frame, plan, self._maps_batch(frame, plan.windows, self._template_feat))
+        return self.finish(frame, plan, [self._maps(frame, plan.windows[0])])
+
+    def plan(
+        self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None,
+        shift: tuple[float, float] | None = None,
+    ) -> FramePlan:
+        """First half of :meth:`track`: the search windows this frame needs (one in the
+        single-peak mode; in the identity mode the motion prediction, after the camera's
+        ``shift``, and a ring of windows while the subject is lost). Must be followed by
+        :meth:`finish` with the maps of exactly these windows
+        (:class:`~parttrack.tracker.multi.MultiTracker` batches several subjects' windows).
+
+        Args:
+            shift: the camera's motion ``(dx, dy)`` px since the previous frame, estimated once
+                for all subjects (None: this tracker's own estimate).
+
+        Raises:
+            RuntimeError: before :meth:`initialize`. ValueError: a bad frame.
+        """
         if self._box is None or self._template_feat is None:
             raise RuntimeError("call initialize(frame, box) before track(frame)")
-        _check_frame(frame)
+        check_frame(frame)
         self._frame = self._frame + 1 if frame_index is None else frame_index
         keep = self.config.keep_maps if keep_maps is None else keep_maps
-        if self.config.identity:
-            return self._track_identity(frame, keep)
         H, W = frame.shape[:2]
-        c = self.config
-        maps = self._maps(frame, self._search_window(W, H))
+        if not self.config.identity:
+            return FramePlan(self._frame, keep, [self._search_window(W, H)])
+        c, m = self.config, self.model_config
+        if shift is None:
+            shift = self._camera(frame) if self._camera is not None else (0.0, 0.0)
+        predicted = self._identity.predict(shift)
+        windows = search_windows(
+            predicted, (W, H), m.search_size, m.search_factor, m.context, self._identity.unmatched,
+            c.ring_after, max_windows=c.max_windows,
+        )
+        return FramePlan(self._frame, keep, windows)
+
+    def finish(self, frame: np.ndarray, plan: FramePlan, maps: list[TrackMaps]) -> TrackResult:
+        """Second half of :meth:`track`: the subject and its parts from the ``maps`` of
+        ``plan``'s windows (in order)."""
+        if self.config.identity:
+            return self._finish_identity(frame, plan.keep, maps)
+        H, W = frame.shape[:2]
+        c, mp = self.config, maps[0]
         found = locate_subject(
-            maps.subject_heatmap[0], maps.subject_size, maps.subject_offset, maps.window,
+            mp.subject_heatmap[0], mp.subject_size, mp.subject_offset, mp.window,
             self.model_config.stride, (self._box[2], self._box[3]),
             None if self._lost_frames else self._hann, c.window_influence, c.scale_penalty, c.size_lr,
         )
@@ -267,7 +304,7 @@ class PartTracker:
             self._velocity[:] = 0.0
             return TrackResult(
                 self._frame, None, float(score), True, dict.fromkeys(self.parts),
-                dict.fromkeys(self.parts, "subject lost"), maps if keep else None,
+                dict.fromkeys(self.parts, "subject lost"), mp if plan.keep else None,
             )
         self._lost_frames = 0
         cx = min(max(box[0] + box[2] / 2.0, 0.0), float(W))
@@ -280,19 +317,12 @@ class PartTracker:
         h = max(ph * (1 - lr) + box[3] * lr, c.min_size)
         self._box = (cx - w / 2.0, cy - h / 2.0, w, h)
         self._maybe_update_template(frame, score)
-        return self._result(self._frame, self._box, score, maps, keep)
+        return self._result(self._frame, self._box, score, mp, plan.keep)
 
-    def _track_identity(self, frame: np.ndarray, keep: bool) -> TrackResult:
+    def _finish_identity(self, frame: np.ndarray, keep: bool, all_maps: list[TrackMaps]) -> TrackResult:
         """One frame with identity kept among candidates (issue 12; module docstring)."""
         c, m = self.config, self.model_config
         H, W = frame.shape[:2]
-        shift = self._camera(frame) if self._camera is not None else (0.0, 0.0)
-        predicted = self._identity.predict(shift)
-        windows = search_windows(
-            predicted, (W, H), m.search_size, m.search_factor, m.context, self._identity.unmatched,
-            c.ring_after, max_windows=c.max_windows,
-        )
-        all_maps = self._maps_batch(frame, windows, self._template_feat)
         cands, origin = merge_candidates([
             window_candidates(mp.subject_heatmap[0], mp.subject_size, mp.subject_offset, mp.window,
                               m.stride, c.max_candidates, c.candidate_threshold)
@@ -353,23 +383,9 @@ class PartTracker:
 
     def _maps_batch(self, frame: np.ndarray, windows: list[CropWindow], feat: np.ndarray) -> list[TrackMaps]:
         """Search crops of ``windows`` through the backend in one batched call."""
-        t0 = time.perf_counter()
-        B = len(windows)
-        if self._search.shape[0] != B:
-            self._search = np.empty((B, *self._search.shape[1:]), np.float32)
-        crops = []
-        for i, window in enumerate(windows):
-            crops.append(window.warp(frame))  # one cv2.warpAffine, padded with the mean colour
-            np.multiply(crops[-1].transpose(2, 0, 1), np.float32(1 / 255), out=self._search[i])
-        t1 = time.perf_counter()
-        feats = feat if feat.shape[0] == B else np.broadcast_to(feat[:1], (B, *feat.shape[1:]))
-        out = self.backend.run(feats, self._search, MAP_OUTPUTS)
-        self.timings = {"crop": t1 - t0, "networks": time.perf_counter() - t1}
-        m = self.model_config
-        return [
-            TrackMaps(search=crops[i], window=w, parts=m.parts, stride=m.stride, **{k: v[i] for k, v in out.items()})
-            for i, w in enumerate(windows)
-        ]
+        maps = self._batch.run(frame, windows, feat)
+        self.timings = self._batch.timings
+        return maps
 
     def _result(self, index: int, box: BoxXYWH, score: float, maps: TrackMaps, keep: bool) -> TrackResult:
         parts: dict[str, PartResult | None] = {}
@@ -386,12 +402,6 @@ class PartTracker:
             f = self._filters.get(name)
             parts[name] = part if f is None else smooth_part(f, part, box)
         return TrackResult(index, box, float(score), False, parts, reasons, maps if keep else None)
-
-
-def _check_frame(frame: np.ndarray) -> None:
-    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        got = getattr(frame, "shape", type(frame).__name__)
-        raise ValueError(f"frame must be an (H, W, 3) uint8 BGR image, got {got}")
 
 
 __all__ = ["PartTracker", "TrackerConfig"]

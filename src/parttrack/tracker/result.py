@@ -73,6 +73,8 @@ class TrackResult:
         reasons: part name -> why it is None (e.g. "score 0.02 < 0.10", "subject lost").
         maps: this frame's :class:`TrackMaps` (search crop, likelihood, region, product),
             filled when the tracker is asked to keep them, else None.
+        subject: which subject, 0-based, in the order given
+            (:class:`~parttrack.tracker.multi.MultiTracker`; 0 for a single tracker).
     """
 
     frame: int
@@ -82,6 +84,7 @@ class TrackResult:
     parts: dict[str, PartResult | None] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
     maps: TrackMaps | None = field(default=None, compare=False, repr=False)
+    subject: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The JSONL record of ``parttrack track`` (pixel coordinates of the original frame)."""
@@ -91,6 +94,7 @@ class TrackResult:
 
         return {
             "frame": self.frame,
+            "subject": int(self.subject),
             "box": None if self.box is None else [r(v) for v in self.box],
             "score": round(float(self.score), 4),
             "lost": bool(self.lost),

@@ -9,13 +9,16 @@ strongest head in its upper part.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
+from parttrack.errors import ParttrackError
 from parttrack.tracker.decoders import PART_PRIORS
 from parttrack.tracker.result import TrackMaps
-from parttrack.tracker.search import window_candidates
+from parttrack.tracker.search import merge_candidates, window_candidates
 
 #: Body box size per head box size ``(w, h)``: medians of 1,325 head/body pairs of the
 #: Town Centre training clip ``clip_fm004_n126`` (8.47 and 3.31; synthetic people are
@@ -90,3 +93,26 @@ def heads_in(maps: TrackMaps, k: int = 10, threshold: float = 0.2) -> np.ndarray
         maps.part_heatmap[c], maps.part_size[2 * c : 2 * c + 2], maps.part_offset[2 * c : 2 * c + 2],
         maps.window, maps.stride, k=k, threshold=threshold,
     )
+
+
+def find_person(
+    frame: np.ndarray, point: tuple[float, float], size: int, run: Callable[[list[CropWindow]], list[TrackMaps]]
+) -> BoxXYWH:
+    """The body box (image px) of the person at a tapped ``point`` ``(x, y)`` of ``frame``
+    ``(H, W, 3)``: the heads of the :func:`tap_windows` (crop side ``size``) through ``run``
+    (one batched network call -> each window's maps), the one :func:`choose_head` picks, its
+    body by :func:`body_from_head`.
+
+    Raises:
+        ParttrackError: ``point`` outside the frame, or no person found there.
+    """
+    H, W = frame.shape[:2]
+    px, py = (float(v) for v in point)
+    if not (0 <= px < W and 0 <= py < H):
+        raise ParttrackError(f"point ({px:g}, {py:g}) is outside the {W}x{H} frame")
+    heads, _ = merge_candidates([heads_in(mp) for mp in run(tap_windows((px, py), (W, H), size))])
+    i = choose_head(heads, (px, py))
+    if i is None:
+        raise ParttrackError(f"no person found at ({px:g}, {py:g}): tap on a person's head or body")
+    cx, cy, w, h, _ = heads[i]
+    return body_from_head((cx - w / 2, cy - h / 2, w, h))
