@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from parttrack.bench import STAGES, _BatchMethod, stage_stats
+from parttrack.bench import STAGES, _BatchMethod, fill_boxes, stage_stats
 from parttrack.cli import main
 from parttrack.crop import CropWindow
 from parttrack.data.video import VideoWriter
@@ -82,6 +82,29 @@ def test_bench_cli_writes_a_full_report(clip: tuple[Path, Path], tmp_path: Path,
     assert b["subject_fps_process"] == pytest.approx(3 * b["fps_process"], rel=1e-3)
 
 
+def test_bench_subjects_time_the_multitracker(clip: tuple[Path, Path], tmp_path: Path, capsys) -> None:
+    video, weights = clip
+    out = tmp_path / "bench.json"
+    code = run_cli(["bench", str(video), "--box", "60,70,40,90", "--box", "200,60,30,80", "--subjects", "1,3",
+                    "--frames", "8", "--json", str(out), "--weights", str(weights), "--backends", "torch",
+                    "--peers", "none", "--threads", "1"])
+    assert code == 0
+    assert "parttrack-torch 3 subjects" in capsys.readouterr().out
+    r = json.loads(out.read_text())
+    assert {k: m["subjects"] for k, m in r["methods"].items() if "subjects" in k} == {
+        "parttrack-torch 1 subjects": 1, "parttrack-torch 3 subjects": 3}
+    # the given boxes first, then a copy of the first one box width to its right
+    assert r["subject_boxes"] == [[60.0, 70.0, 40.0, 90.0], [200.0, 60.0, 30.0, 80.0], [100.0, 70.0, 40.0, 90.0]]
+    m = r["methods"]["parttrack-torch 3 subjects"]
+    assert tuple(m["stages"]) == STAGES and m["frames"] == 8 - 4
+    assert m["subject_fps_process"] == pytest.approx(3 * m["fps_process"], rel=1e-3)
+
+
+def test_fill_boxes_stay_in_the_frame() -> None:
+    boxes = fill_boxes([(10.0, 5.0, 20.0, 40.0)], 4, (64, 48))
+    assert boxes == [(10.0, 5.0, 20.0, 40.0), (30.0, 5.0, 20.0, 40.0), (0.0, 5.0, 20.0, 40.0), (44.0, 5.0, 20.0, 40.0)]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -91,6 +114,10 @@ def test_bench_cli_writes_a_full_report(clip: tuple[Path, Path], tmp_path: Path,
         (["--box", "60,70,40,90", "--backends", "tensorrt"], "unknown backend/peer tensorrt"),
         (["--box", "60,70,40,90", "--batch", "0"], "--batch must be >= 1"),
         (["--box", "60,70,40,90", "--threads", "0"], "--threads must be >= 1"),
+        (["--box", "60,70,40,90", "--subjects", "1,x"], "--subjects must be comma-separated numbers"),
+        (["--box", "60,70,40,90", "--subjects", "0"], "--subjects must be numbers >= 1"),
+        (["--box", "60,70,40,90", "--box", "60,70,40", "--subjects", "2"], "--box must be 4 numbers"),
+        (["--box", "60,70,40,90", "--box", "900,70,40,90", "--subjects", "2"], "outside the 320x240 frame"),
     ],
 )
 def test_bench_cli_errors(clip: tuple[Path, Path], args: list[str], message: str, capsys) -> None:

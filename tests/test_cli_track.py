@@ -1,6 +1,7 @@
 """``parttrack track`` / ``parttrack demo`` run in-process: outputs, schema, errors."""
 
 import json
+import re
 from pathlib import Path
 
 import cv2
@@ -66,7 +67,8 @@ def test_track_writes_every_output(assets, tmp_path, capsys):
     assert [x["frame"] for x in lines] == list(range(2, 10))  # one line per frame, start..end
     assert lines[0]["box"] == [60.0, 30.0, 20.0, 50.0] and lines[0]["score"] == 1.0
     for x in lines:
-        assert set(x) == {"frame", "box", "score", "lost", "parts"} and set(x["parts"]) == {"head", "eye"}
+        assert set(x) == {"frame", "subject", "box", "score", "lost", "parts"} and set(x["parts"]) == {"head", "eye"}
+        assert x["subject"] == 0
         for p in x["parts"].values():
             assert set(p) == {"point", "box", "score"} and len(p["point"]) == 2
     # exactly TrackResult.to_json() of the library run on the same frames
@@ -119,6 +121,61 @@ def test_bad_box_is_a_one_line_error(assets, tmp_path, capsys, box, message):
     err = capsys.readouterr().err
     assert code == 2 and err == f"error: {message}\n"
     assert not out.exists()
+
+
+def test_several_boxes_track_several_subjects(assets, tmp_path, capsys):
+    o = tmp_path / "o"
+    boxes = [(60, 30, 20, 50), (100, 40, 24, 60)]
+    code = run([
+        "track", str(assets["video"]), "--box", BOX, "--box", "100,40,24,60", "--end", "6",
+        "--weights", str(assets["weights"]), "--config", str(assets["config"]), "--backend", "torch",
+        "--jsonl", str(o / "r.jsonl"), "--mot", str(o / "r.txt"), "--out", str(o / "r.mp4"),
+    ])
+    assert code == 0
+    assert "tracked 7 frames (2 subjects)" in capsys.readouterr().out
+    lines = [json.loads(x) for x in (o / "r.jsonl").read_text().splitlines()]
+    # one line per subject per frame, in frame then subject order
+    assert [(x["frame"], x["subject"]) for x in lines] == [(k, i) for k in range(7) for i in (0, 1)]
+    assert [lines[0]["box"], lines[1]["box"]] == [[float(v) for v in b] for b in boxes]
+    # each subject's lines are those of a tracker of that subject alone
+    for i, b in enumerate(boxes):
+        tracker = PartTracker.from_weights(assets["weights"], load_yaml(TrackerConfig, assets["config"]),
+                                           backend="torch")
+        with open_video(assets["video"], end=6) as video:
+            want = []
+            for f in video:
+                r = tracker.initialize(f.image, b, f.index) if not want else tracker.track(f.image, f.index)
+                want.append({**r.to_json(), "subject": i})
+        got = [x for x in lines if x["subject"] == i]
+        for g, w in zip(got, want, strict=True):
+            assert g["frame"] == w["frame"] and g["lost"] == w["lost"]
+            assert np.allclose(g["box"], w["box"], atol=0.02)
+    ids = {row.split(",")[1] for row in (o / "r.txt").read_text().splitlines()}
+    assert ids == {"1", "2"}  # MOT id = subject + 1
+    with open_video(o / "r.mp4") as video:
+        assert sum(1 for _ in video) == 7  # both subjects on one video frame per frame
+
+
+def test_bad_box_among_several_is_a_one_line_error(assets, tmp_path, capsys):
+    out = tmp_path / "r.jsonl"
+    code = run(["track", str(assets["video"]), "--box", BOX, "--box", "1,2,x,4", "--weights",
+                str(assets["weights"]), "--jsonl", str(out)])
+    assert code == 2 and capsys.readouterr().err == "error: --box must be 4 numbers X,Y,W,H, got '1,2,x,4'\n"
+    code = run(["track", str(assets["video"]), "--box", BOX, "--box", "500,10,20,20", "--weights",
+                str(assets["weights"]), "--jsonl", str(out)])
+    assert code == 2 and capsys.readouterr().err == "error: --box 500,10,20,20 lies outside the 160x120 frame\n"
+    code = run(["track", str(assets["video"]), "--box", BOX, "--point", "70,40", "--weights", str(assets["weights"])])
+    assert code == 2 and capsys.readouterr().err == "error: give exactly one of --box X,Y,W,H or --point X,Y\n"
+    assert not out.exists()
+
+
+def test_realtime_reports_the_skipped_frames(assets, capsys):
+    code = run(["track", str(assets["video"]), "--box", BOX, "--weights", str(assets["weights"]), "--realtime"])
+    assert code == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    m = re.search(r"tracked (\d+) frames .*; skipped (\d+) frames? to stay real-time$", line)
+    assert m is not None, line
+    assert int(m.group(1)) + int(m.group(2)) == FRAMES  # a file: every frame read, tracked or skipped
 
 
 def test_missing_video_and_start_past_the_end(assets, tmp_path, capsys):

@@ -133,3 +133,26 @@ def test_panel_sink_is_all_or_nothing(tmp_path) -> None:
     (folder / ".frame_000000.partial.png").write_bytes(b"new panel")
     sink.abort()  # a failed run: the new panel goes, the old one stays
     assert [(p.name, p.read_bytes()) for p in folder.iterdir()] == [("frame_000000.png", b"old panel")]
+
+
+def test_sinks_take_every_subject_of_a_frame(tmp_path) -> None:
+    import dataclasses
+
+    from parttrack.data.video import open_video
+
+    frames = [[dataclasses.replace(result(i), subject=k) for k in range(3)] for i in range(2)]
+    frames[1][1] = dataclasses.replace(result(1, lost=True), subject=1)
+    with JsonlSink(tmp_path / "r.jsonl") as j, MotSink(tmp_path / "m.txt") as m, \
+            VideoSink(tmp_path / "v.mp4", fps=10.0) as v, PanelSink(tmp_path / "p") as p:
+        for results in frames:
+            for sink in (j, m, v, p):
+                sink.write_many(FRAME, results)
+    lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert [(x["frame"], x["subject"]) for x in lines] == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    rows = [r.split(",")[:2] for r in (tmp_path / "m.txt").read_text().splitlines()]
+    assert rows == [["1", "1"], ["1", "2"], ["1", "3"], ["2", "1"], ["2", "3"]]  # id = subject + 1; lost: no row
+    with open_video(tmp_path / "v.mp4") as video:
+        assert sum(1 for _ in video) == 2  # one video frame per frame, all subjects drawn on it
+    with_maps = PanelSink(tmp_path / "q")
+    with_maps.write(FRAME, dataclasses.replace(result(0), subject=1))
+    assert with_maps._first is None  # panels are of subject 0 only: another subject is ignored

@@ -1,8 +1,10 @@
 """``parttrack bench``: per-stage speed of the tracker and of OpenCV peers on the same frames.
 
 Every frame is decoded ONCE and handed to every method in turn (the parttrack tracker on each
-backend, OpenCV CSRT and KCF, and optionally a batch of K subjects through one batched
-network call), so all methods see the same frames under the same machine load. Stages:
+backend, OpenCV CSRT and KCF, optionally N subjects at once through
+:class:`~parttrack.tracker.MultiTracker` -- the ``track --box ... --box ...`` path, one batched
+network call per frame -- and a raw batch of K subjects), so all methods see the same frames
+under the same machine load. Stages:
 
 * ``decode``: reading the frame (``parttrack.data.video.open_video``, what ``track`` uses);
 * ``crop``: the search-crop warp and its float conversion;
@@ -79,14 +81,19 @@ class _Times:
 
 
 class _TrackerMethod:
-    """A :class:`~parttrack.tracker.PartTracker` on one backend; its crop and network stages
-    are read from ``PartTracker.timings`` after each frame."""
+    """A :class:`~parttrack.tracker.PartTracker` on one backend, or with ``boxes`` a
+    :class:`~parttrack.tracker.MultiTracker` of those subjects (the run's box is then not
+    used); its crop and network stages are read from ``timings`` after each frame."""
 
     def __init__(self, weights: Weights, backend: str, threads: int | None, device: str,
-                 height: int | None = None, **overrides: Any) -> None:
+                 height: int | None = None, boxes: list[BoxXYWH] | None = None, **overrides: Any) -> None:
+        from parttrack.tracker.multi import MultiTracker
         from parttrack.tracker.part_tracker import PartTracker
 
-        self.tracker = PartTracker(weights, device=device, backend=backend, num_threads=threads, **overrides)
+        self.tracker: Any = PartTracker(weights, device=device, backend=backend, num_threads=threads, **overrides)
+        self.boxes, self.k = boxes, len(boxes) if boxes else 1
+        if boxes:
+            self.tracker = MultiTracker(self.tracker)
         self.times = _Times.new()
         self.height = height  # track the frame resized to this height (the resize is not timed)
 
@@ -98,7 +105,7 @@ class _TrackerMethod:
 
     def init(self, frame: np.ndarray, box: BoxXYWH) -> None:
         s = 1.0 if self.height is None else self.height / frame.shape[0]
-        self.tracker.initialize(self._frame(frame), tuple(v * s for v in box))
+        self.tracker.initialize(self._frame(frame), self.boxes or tuple(v * s for v in box))
 
     def step(self, frame: np.ndarray, record: bool) -> float:
         frame = self._frame(frame)
@@ -227,9 +234,21 @@ def _summary(times: _Times, decode: list[float], subjects: int = 1) -> dict[str,
     }
 
 
+def fill_boxes(boxes: list[BoxXYWH], n: int, frame_size: tuple[int, int]) -> list[BoxXYWH]:
+    """The first ``n`` of ``boxes``, filled up with copies of the first one box width apart,
+    alternating right and left inside the ``(W, H)`` frame (they track whoever is there)."""
+    out = [tuple(float(v) for v in b) for b in boxes[:n]]
+    x, y, w, h = out[0]
+    W, _ = frame_size
+    for i in range(1, n - len(out) + 1):
+        dx = ((i + 1) // 2) * w * (1 if i % 2 else -1)
+        out.append((min(max(x + dx, 0.0), max(W - w, 0.0)), y, w, h))
+    return out  # type: ignore[return-value]
+
+
 def run_bench(
     video: str | Path,
-    box: BoxXYWH,
+    box: BoxXYWH | list[BoxXYWH],
     weights: Weights,
     frames: int = 100,
     start: int = 0,
@@ -241,11 +260,14 @@ def run_bench(
     device: str = "cpu",
     single_peak: bool = True,
     heights: tuple[int, ...] = (),
+    subjects: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Benchmark every method on the same ``frames`` frames of ``video``.
 
     Args:
-        video: video file or image folder; ``box`` ``(x, y, w, h)`` pixels on frame ``start``.
+        video: video file or image folder; ``box`` ``(x, y, w, h)`` pixels on frame ``start``
+            (or a list of boxes: the first is the single-subject methods', all of them are
+            the ``subjects`` runs' subjects).
         weights: the models (timing does not depend on their values).
         frames: frames tracked after the first (initialisation) frame.
         backends: parttrack backends to time (each through ``PartTracker``).
@@ -255,13 +277,13 @@ def run_bench(
             core makes its OpenMP workers spin against the decoder and the other methods).
         batch: with K > 1, also time K subjects through one batched call per backend.
         warmup: first tracked frames left out of the statistics.
-        single_peak: also time each backend's tracker in the single-peak mode
-            (``identity=False``; the default identity mode searches several windows while the
-            subject is unsure or lost).
+        single_peak: also time each backend's tracker in the single-peak mode (``identity=False``).
         heights: also time the tracker (onnxruntime if timed, else the first backend) on the
-            frames resized to these heights
-            (e.g. 1080, 2160: the cost vs resolution; the resize is not timed, ``decode``
-            stays that of the source video).
+            frames resized to these heights (e.g. 1080, 2160: the cost vs resolution; the
+            resize is not timed, ``decode`` stays that of the source video).
+        subjects: also time each backend's :class:`~parttrack.tracker.MultiTracker` with N
+            subjects for each N (the first N boxes, :func:`fill_boxes`): ``fps_process`` is
+            frames per second with all N tracked.
 
     Returns:
         A JSON-able report: per method per-stage ``median_ms`` / ``p90_ms`` / ``mean_ms``,
@@ -269,12 +291,16 @@ def run_bench(
         over CSRT's).
     """
     from parttrack.data.video import open_video
-    from parttrack.pipeline import check_box_in_frame
+    from parttrack.pipeline import check_box_in_frame, subject_boxes
 
     if frames < 1:
         raise UsageError(f"--frames must be >= 1, got {frames}")
     if batch < 1:
         raise UsageError(f"--batch must be >= 1, got {batch}")
+    if any(n < 1 for n in subjects):
+        raise UsageError(f"--subjects must be numbers >= 1, got {','.join(map(str, subjects))}")
+    given = subject_boxes(box)
+    box = given[0]
     unknown = [b for b in backends if b not in BACKENDS] + [p for p in peers if p not in PEERS]
     if unknown:
         raise UsageError(f"unknown backend/peer {', '.join(unknown)} (known: {', '.join(BACKENDS + tuple(PEERS))})")
@@ -285,7 +311,8 @@ def run_bench(
     decode: list[float] = []
     with open_video(video, start=start, end=start + frames) as source:
         info = source.info
-        check_box_in_frame(box, info.width, info.height)
+        for b in given:
+            check_box_in_frame(b, info.width, info.height)
         methods: dict[str, Any] = {f"parttrack-{b}": _TrackerMethod(weights, b, threads, device) for b in backends}
         if single_peak:
             methods.update({f"parttrack-{b} single-peak": _TrackerMethod(weights, b, threads, device, identity=False)
@@ -294,6 +321,10 @@ def run_bench(
             hb = "onnxruntime" if "onnxruntime" in backends else backends[0]
             methods.update({f"parttrack-{hb} {h}p": _TrackerMethod(weights, hb, threads, device, h) for h in heights})
         methods.update({p: _PeerMethod(p) for p in peers})
+        for n in subjects:
+            ns = fill_boxes(given, n, (info.width, info.height))
+            methods.update({f"parttrack-{b} {n} subjects": _TrackerMethod(weights, b, threads, device, boxes=ns)
+                            for b in backends})
         if batch > 1:
             methods.update(
                 {f"batch{batch}-{b}": _BatchMethod(weights, b, threads, device, batch) for b in backends}
@@ -329,6 +360,7 @@ def run_bench(
         "width": info.width,
         "height": info.height,
         "box": [float(v) for v in box],
+        "subject_boxes": [list(b) for b in fill_boxes(given, max(subjects, default=1), (info.width, info.height))],
         "start": start,
         "frames_timed": len(decode),
         "warmup": warmup,

@@ -38,7 +38,9 @@ def version() -> None:
 @app.command("track")
 def track_cmd(
     video: str = typer.Argument(..., help="Video file, image folder or camera index (0, 1, ...)."),
-    box: str | None = typer.Option(None, "--box", help="Subject box X,Y,W,H (pixels) on frame --start."),
+    box: list[str] = typer.Option(
+        [], "--box", help="Subject box X,Y,W,H (pixels) on frame --start; repeat for several subjects "
+        "(one batched network call per frame)."),
     point: str | None = typer.Option(None, "--point", help="Or a tap X,Y on the subject on frame --start."),
     start: int = typer.Option(0, "--start", help="First frame, 0-based (where --box/--point is given)."),
     end: int | None = typer.Option(None, "--end", help="Last frame, 0-based inclusive."),
@@ -49,15 +51,18 @@ def track_cmd(
     jsonl: str | None = typer.Option(None, "--jsonl", help="One JSON result per frame."),
     mot: str | None = typer.Option(None, "--mot", help="MOT results file."),
     out: str | None = typer.Option(None, "--out", help="Annotated MP4."),
-    panels: str | None = typer.Option(None, "--panels", help="Folder for FIG. 3 PNG panels."),
+    panels: str | None = typer.Option(None, "--panels", help="Folder for FIG. 3 PNG panels (of the first subject)."),
     panel_frames: str | None = typer.Option(None, "--panel-frames", help="Frames for panels, e.g. 0,10."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     on_bad_frame: str = typer.Option("stop", "--on-bad-frame", help="A frame that fails to decode: stop or skip."),
     backend: str | None = typer.Option(
         None, "--backend", help="Network backend: onnxruntime (default where installed) or torch."),
     threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
+    realtime: bool = typer.Option(
+        False, "--realtime", help="Live camera: always track the newest frame, skip the ones the tracker is too "
+        "slow for (counted at the end). Default: every frame."),
 ) -> None:
-    """Track a subject and its parts through a video ([0053]-[0062])."""
+    """Track a subject (or several) and its parts through a video ([0053]-[0062])."""
     from parttrack.config import from_dict, load_yaml, to_dict
     from parttrack.errors import UsageError
     from parttrack.outputs import check_outputs
@@ -69,9 +74,9 @@ def track_cmd(
         {"--jsonl": jsonl, "--mot": mot, "--out": out, "--panels": panels},
         [video, weights or default_weights_path(), config], folders=["--panels"], videos=["--out"],
     )
-    if (box is None) == (point is None):
+    if bool(box) == (point is not None):
         raise UsageError("give exactly one of --box X,Y,W,H or --point X,Y")
-    subject = None if box is None else parse_box(box)
+    subjects = [parse_box(b) for b in box]
     tap = None if point is None else parse_point(point)
     frames = None if panel_frames is None else parse_frames(panel_frames)
     cfg = to_dict(load_yaml(TrackerConfig, config) if config else TrackerConfig())
@@ -85,10 +90,13 @@ def track_cmd(
         weights, from_dict(TrackerConfig, cfg, config), device, backend=backend, num_threads=threads
     )
     s = track_video(
-        tracker, video, subject, point=tap, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
-        panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame,
+        tracker, video, subjects, point=tap, start=start, end=end, jsonl=jsonl, mot=mot, video=out,
+        panels=panels, panel_frames=frames, progress=True, on_error=on_bad_frame, realtime=realtime,
     )
-    typer.echo(f"tracked {s.frames} frames in {s.seconds:.1f} s: {s.fps:.1f} fps (tracker alone {s.track_fps:.1f} fps)")
+    several = f" ({s.subjects} subjects)" if s.subjects > 1 else ""
+    dropped = f"; skipped {s.dropped} frame{'s' * (s.dropped != 1)} to stay real-time" if realtime else ""
+    typer.echo(f"tracked {s.frames} frames{several} in {s.seconds:.1f} s: {s.fps:.1f} fps "
+               f"(tracker alone {s.track_fps:.1f} fps){dropped}")
     for warning in s.warnings:
         typer.echo(f"warning: {warning}", err=True)
     drawn = {int(p.stem.split("_")[-1]) for p in s.panels}
@@ -139,11 +147,14 @@ def export_cmd(
 @app.command("bench")
 def bench_cmd(
     video: str = typer.Argument(..., help="Video file or image folder."),
-    box: str = typer.Option(..., "--box", help="Subject box X,Y,W,H (pixels) on frame --start."),
+    box: list[str] = typer.Option(..., "--box", help="Subject box X,Y,W,H (pixels) on frame --start; repeat "
+                                  "for the --subjects runs (the first is every other method's)."),
     frames: int = typer.Option(100, "--frames", help="Frames to track after the first."),
     start: int = typer.Option(0, "--start", help="First frame, 0-based."),
     json_out: str | None = typer.Option(None, "--json", help="Write the report as JSON."),
-    batch: int = typer.Option(1, "--batch", help="Also time K subjects in one batched call."),
+    batch: int = typer.Option(1, "--batch", help="Also time K subjects in one raw batched network call."),
+    subjects: str = typer.Option("", "--subjects", help="Also time `track` with N subjects at once, e.g. 1,4,16 "
+                                 "(the first N --box, filled up side by side)."),
     threads: int = typer.Option(1, "--threads", help=THREADS_HELP),
     backends: str = typer.Option("torch,onnxruntime", "--backends", help="Backends to time."),
     peers: str = typer.Option("csrt,kcf", "--peers", help="OpenCV peers to time (or none)."),
@@ -154,16 +165,21 @@ def bench_cmd(
     from rich.console import Console
 
     from parttrack.bench import render_table, run_bench, write_report
+    from parttrack.errors import UsageError
     from parttrack.models import load_weights
     from parttrack.outputs import check_outputs
     from parttrack.pipeline import parse_box
 
     check_outputs({"--json": json_out}, [video, weights])
     names = [] if peers.strip() == "none" else [p.strip() for p in peers.split(",") if p.strip()]
+    try:
+        counts = tuple(int(n) for n in subjects.split(",") if n.strip())
+    except ValueError:
+        raise UsageError(f"--subjects must be comma-separated numbers of subjects, e.g. 1,4,16, got {subjects!r}") from None
     report = run_bench(
-        video, parse_box(box), load_weights(weights), frames=frames, start=start,
+        video, [parse_box(b) for b in box], load_weights(weights), frames=frames, start=start,
         backends=tuple(b.strip() for b in backends.split(",") if b.strip()), peers=tuple(names),
-        threads=threads, batch=batch, device=device,
+        threads=threads, batch=batch, device=device, subjects=counts,
     )
     Console(width=max(Console().width, 132)).print(render_table(report))
     if json_out:

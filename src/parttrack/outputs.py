@@ -5,11 +5,16 @@ fails (disk full) raises :class:`~parttrack.errors.OutputError` naming the file 
 file that was there before byte for byte. :func:`check_outputs` vets every output path before
 any work starts (a folder, a parent that is a file, an input, two outputs on one file).
 
-* :class:`JsonlSink`: one ``TrackResult.to_json()`` line per frame (``docs/formats.md``);
-* :class:`MotSink`: MOTChallenge results ``frame,1,x,y,w,h,score,-1,-1,-1`` (lost frames
-  have no row);
-* :class:`VideoSink`: annotated MP4 (:class:`~parttrack.viz.overlay.Overlay`);
-* :class:`PanelSink`: FIG. 3 PNGs of chosen frames (:func:`~parttrack.viz.panels.save_panel`).
+* :class:`JsonlSink`: one ``TrackResult.to_json()`` line per frame and subject
+  (``docs/formats.md``);
+* :class:`MotSink`: MOTChallenge results ``frame,id,x,y,w,h,score,-1,-1,-1``, id = subject + 1
+  (lost frames have no row);
+* :class:`VideoSink`: annotated MP4 (:class:`~parttrack.viz.overlay.Overlay`), every subject
+  on one video frame;
+* :class:`PanelSink`: FIG. 3 PNGs of chosen frames (:func:`~parttrack.viz.panels.save_panel`),
+  subject 0.
+
+Several subjects: :meth:`Sink.write_many` takes all results of a frame at once.
 
 Example::
 
@@ -23,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -136,6 +141,13 @@ class Sink:
         """Take one frame ``(H, W, 3)`` uint8 BGR and its result."""
         raise NotImplementedError
 
+    def write_many(self, frame: np.ndarray, results: Sequence[TrackResult]) -> None:
+        """Take one frame and the results of all its subjects (one per subject, in subject
+        order): :meth:`write` of each, unless the sink draws the frame once
+        (:class:`VideoSink`)."""
+        for result in results:
+            self.write(frame, result)
+
     def finish(self) -> None:
         """Complete and check the output in its temporary place (OutputError on failure)."""
 
@@ -187,7 +199,7 @@ class _StagedFile:
 
 
 class JsonlSink(Sink):
-    """One JSON line per frame (``TrackResult.to_json()``) into ``path``, atomically. The
+    """One JSON line per frame and subject (``TrackResult.to_json()``) into ``path``, atomically. The
     temporary file is made at once, so an unwritable path fails before any tracking."""
 
     def __init__(self, path: str | Path) -> None:
@@ -226,7 +238,8 @@ class JsonlSink(Sink):
 
 
 class MotSink(Sink):
-    """MOTChallenge results (``parttrack.data.mot.write_mot_results``), written on close."""
+    """MOTChallenge results (``parttrack.data.mot.write_mot_results``), written on close; the
+    MOT id of a result is ``subject_id + result.subject`` (1, 2, ... for subjects 0, 1, ...)."""
 
     def __init__(self, path: str | Path, subject_id: int = 1) -> None:
         self.path = Path(path)
@@ -236,7 +249,7 @@ class MotSink(Sink):
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
         if result.box is not None:
-            self.rows.append((result.frame, self.subject_id, result.box, result.score))
+            self.rows.append((result.frame, self.subject_id + result.subject, result.box, result.score))
 
     def finish(self) -> None:
         from parttrack.data.mot import write_mot_results
@@ -264,7 +277,9 @@ class MotSink(Sink):
 
 
 class VideoSink(Sink):
-    """Annotated MP4 at ``fps``; the writer opens at the first frame (its size)."""
+    """Annotated MP4 at ``fps``, one video frame per frame with every subject drawn on it
+    (:meth:`~parttrack.viz.overlay.Overlay.draw_many`); the writer opens at the first frame
+    (its size)."""
 
     def __init__(self, path: str | Path, fps: float = 25.0) -> None:
         from parttrack.viz.overlay import Overlay
@@ -275,12 +290,15 @@ class VideoSink(Sink):
         self._writer: Any = None
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
+        self.write_many(frame, [result])
+
+    def write_many(self, frame: np.ndarray, results: Sequence[TrackResult]) -> None:
         if self._writer is None:
             from parttrack.data.video import VideoWriter
 
             self._writer = VideoWriter(self.path, self.fps, (frame.shape[1], frame.shape[0]))
         with naming(self.path):
-            self._writer.write(self.overlay.draw(frame, result))
+            self._writer.write(self.overlay.draw_many(frame, results))
 
     def finish(self) -> None:
         if self._writer is not None:
@@ -299,7 +317,7 @@ class VideoSink(Sink):
 
 class PanelSink(Sink):
     """FIG. 3 panels ``<folder>/frame_NNNNNN.png`` of the frames in ``frames`` (default: every
-    25th frame from the first written). Each PNG is drawn to a hidden temporary file as its
+    25th frame from the first written), of subject 0 only. Each PNG is drawn to a hidden temporary file as its
     frame arrives; all of them are renamed into place by :meth:`commit` (whole set or none: a
     failed write or run leaves the panels of an earlier run as they were)."""
 
@@ -319,6 +337,8 @@ class PanelSink(Sink):
         return (index - first) % PANEL_EVERY == 0
 
     def write(self, frame: np.ndarray, result: TrackResult) -> None:
+        if result.subject != 0:  # one panel per frame: the first subject's
+            return
         wanted = self.wants_maps(result.frame)
         if self._first is None:
             self._first = result.frame

@@ -1,11 +1,13 @@
-"""The ``parttrack track`` pipeline: frames -> :class:`~parttrack.tracker.PartTracker` -> sinks
-(:mod:`parttrack.outputs`: JSONL, MOT, annotated MP4, FIG. 3 panels, all atomic), with a
-progress bar and speed figures.
+"""The ``parttrack track`` pipeline: frames -> :class:`~parttrack.tracker.PartTracker` (one
+subject) or :class:`~parttrack.tracker.MultiTracker` (several, one batched network call per
+frame) -> sinks (:mod:`parttrack.outputs`: JSONL, MOT, annotated MP4, FIG. 3 panels, all
+atomic), with a progress bar and speed figures.
 
 Example::
 
     tracker = PartTracker.from_weights()
     summary = track_video(tracker, "street.mp4", (850, 300, 60, 170), jsonl="out.jsonl")
+    summary = track_video(tracker, "street.mp4", [(850, 300, 60, 170), (400, 320, 55, 160)])
     print(summary.frames, summary.fps)
 """
 
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import numbers
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +26,7 @@ import numpy as np
 from parttrack.data.types import BoxXYWH
 from parttrack.errors import UsageError
 from parttrack.outputs import JsonlSink, MotSink, PanelSink, Sink, VideoSink, check_outputs
+from parttrack.tracker.multi import MultiTracker
 from parttrack.tracker.part_tracker import PartTracker
 from parttrack.tracker.result import TrackResult
 
@@ -67,15 +71,29 @@ def parse_frames(text: str) -> list[int]:
     return frames
 
 
+def subject_boxes(box: BoxXYWH | Sequence[BoxXYWH] | None) -> list[BoxXYWH]:
+    """One box ``(x, y, w, h)`` or a list of boxes (or None) -> the list of subject boxes."""
+    if box is None:
+        return []
+    items = list(box)
+    if items and isinstance(items[0], numbers.Real):
+        return [tuple(items)]  # type: ignore[list-item]
+    return [tuple(b) for b in items]
+
+
 @dataclass
 class TrackSummary:
-    """What a run did: ``frames`` tracked, ``seconds`` of wall time, ``track_seconds`` spent in
-    the tracker, the results (maps dropped; if asked), the panels written and the frames
-    ``skipped`` because they failed to decode (``on_error="skip"``); ``warnings`` for the user
-    (a header that counts fewer frames than decode)."""
+    """What a run did: ``frames`` tracked (each with every subject), ``subjects`` tracked,
+    ``seconds`` of wall time, ``track_seconds`` spent in the tracker, the results (every
+    subject's, in frame then subject order; maps dropped; if asked), the panels written, the
+    frames ``skipped`` because they failed to decode (``on_error="skip"``), the frames
+    ``dropped`` to stay real-time (``realtime=True``); ``warnings`` for the user (a header that
+    counts fewer frames than decode)."""
 
     frames: int = 0
+    subjects: int = 1
     skipped: int = 0
+    dropped: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     track_seconds: float = 0.0
@@ -116,9 +134,9 @@ def _progress(enabled: bool, total: int | None):  # noqa: ANN202 - rich Progress
 
 
 def track_frames(
-    tracker: PartTracker,
+    tracker: PartTracker | MultiTracker,
     frames: Iterable[tuple[int, np.ndarray]],
-    box: BoxXYWH | None,
+    box: BoxXYWH | Sequence[BoxXYWH] | None,
     *,
     point: tuple[float, float] | None = None,
     fps: float = 25.0,
@@ -132,14 +150,19 @@ def track_frames(
     progress: bool = False,
     keep_results: bool = False,
 ) -> TrackSummary:
-    """Track the subject in ``box`` (given on the first frame) through ``frames``.
+    """Track the subject in ``box`` (given on the first frame) through ``frames``, or several
+    subjects at once (a list of boxes: one batched network call per frame,
+    :class:`~parttrack.tracker.MultiTracker`).
 
     Args:
-        tracker: a :class:`PartTracker` (re-initialised here).
+        tracker: a :class:`PartTracker` (re-initialised here; the first subject's) or a
+            :class:`MultiTracker`.
         frames: ``(index, image)`` pairs, image ``(H, W, 3)`` uint8 BGR, in order.
-        box: subject ``(x, y, w, h)`` on the first frame, image pixels (or None with ``point``).
-        point: a tap ``(x, y)`` on the subject on the first frame, instead of ``box``
-            (:meth:`PartTracker.propose_box` finds the person there).
+        box: subject ``(x, y, w, h)`` on the first frame, image pixels, or a list of them
+            (subjects 0, 1, ...), or None with ``point``.
+        point: a tap ``(x, y)`` on the subject on the first frame, instead of ``box`` (or after
+            the boxes: the last subject) (:meth:`PartTracker.propose_box` finds the person
+            there).
         fps: frame rate of the annotated video.
         jsonl, mot, video: paths for a :class:`~parttrack.outputs.JsonlSink`,
             :class:`~parttrack.outputs.MotSink`, :class:`~parttrack.outputs.VideoSink`.
@@ -159,7 +182,9 @@ def track_frames(
             the first frame), or a write that fails.
     """
     check_outputs(_output_options(jsonl, mot, video, panels), folders=["--panels"], videos=["--out"])
-    summary = TrackSummary()
+    boxes, points = subject_boxes(box), [] if point is None else [point]
+    multi = tracker if isinstance(tracker, MultiTracker) else MultiTracker(tracker)
+    summary = TrackSummary(subjects=len(boxes) + len(points))
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         # every sink is opened before the first frame, so a bad path fails at once
@@ -184,14 +209,14 @@ def track_frames(
                 t = time.perf_counter()
                 if first is None:
                     first = index
-                    result = tracker.initialize(image, box, index, keep_maps=keep, point=point)
+                    results = multi.initialize(image, boxes, index, keep_maps=keep, points=points)
                 else:
-                    result = tracker.track(image, index, keep_maps=keep)
+                    results = multi.track(image, index, keep_maps=keep)
                 summary.track_seconds += time.perf_counter() - t
                 for s in chosen:
-                    s.write(image, result)
+                    s.write_many(image, results)
                 if keep_results:
-                    summary.results.append(dataclasses.replace(result, maps=None))
+                    summary.results.extend(dataclasses.replace(r, maps=None) for r in results)
                 summary.frames += 1
                 summary.seconds = time.perf_counter() - t0
                 if total is not None and summary.frames > total:  # the header undercounted
@@ -216,29 +241,34 @@ def _output_options(jsonl: object, mot: object, video: object, panels: object) -
 
 
 def track_video(
-    tracker: PartTracker,
+    tracker: PartTracker | MultiTracker,
     source: str | Path | int,
-    box: BoxXYWH | None,
+    box: BoxXYWH | Sequence[BoxXYWH] | None,
     *,
     point: tuple[float, float] | None = None,
     start: int = 0,
     end: int | None = None,
     on_error: str = "stop",
+    realtime: bool = False,
     **outputs,
 ) -> TrackSummary:
     """Track through a video file, image folder or camera (``parttrack.data.video``) from
-    frame ``start`` (where ``box`` or the tapped ``point`` is given) to ``end`` (inclusive); ``outputs`` as in
-    :func:`track_frames`. A frame that fails to decode stops the run with a VideoError naming
-    it (``on_error="stop"``) or is skipped and counted in ``skipped`` (``"skip"``).
+    frame ``start`` (where ``box``, a list of boxes, or the tapped ``point`` is given) to
+    ``end`` (inclusive); ``outputs`` as in :func:`track_frames`. A frame that fails to decode
+    stops the run with a VideoError naming it (``on_error="stop"``) or is skipped and counted
+    in ``skipped`` (``"skip"``).
 
-    Every frame that decodes is tracked, also past the frame count of the file's header; the
-    summary's ``warnings`` says when the two differ.
+    Frames are decoded on a reader thread (:func:`~parttrack.data.prefetch.prefetch`). Every
+    frame that decodes is tracked, also past the frame count of the file's header (the
+    summary's ``warnings`` says when the two differ) -- unless ``realtime``: then the tracker
+    always takes the newest frame read (a live camera) and the older ones are dropped and
+    counted in the summary's ``dropped`` (the first frame never is).
 
     Raises:
         OutputError: an output path equal to ``source`` (or to another output), a folder, under
             a file, or unwritable: before the first frame is read.
         VideoError: missing/unreadable video, ``start`` past the end.
-        UsageError: ``box`` or ``point`` outside the frame.
+        UsageError: a box or ``point`` outside the frame.
     """
     from parttrack.data.prefetch import prefetch
     from parttrack.data.video import open_video
@@ -249,16 +279,19 @@ def track_video(
     check_outputs(names, [source], folders=["--panels"], videos=["--out"])
     with open_video(source, start=start, end=end, on_error=on_error) as video:  # type: ignore[arg-type]
         info = video.info
-        if box is not None:
-            check_box_in_frame(box, info.width, info.height)
-        elif point is None or not (0 <= point[0] < info.width and 0 <= point[1] < info.height):
+        boxes = subject_boxes(box)
+        for b in boxes:
+            check_box_in_frame(b, info.width, info.height)
+        if (not boxes or point is not None) and (
+                point is None or not (0 <= point[0] < info.width and 0 <= point[1] < info.height)):
             raise UsageError(f"--point {point} is outside the {info.width}x{info.height} frame")
         total = None
         if info.num_frames is not None:
             last = info.num_frames - 1 if end is None else min(end, info.num_frames - 1)
             total = last - start + 1
-        pairs: Iterator[tuple[int, np.ndarray]] = prefetch(((f.index, f.image) for f in video), owner=video)
-        summary = track_frames(tracker, pairs, box, point=point, fps=info.fps, total=total, **outputs)
+        pairs = prefetch(((f.index, f.image) for f in video), realtime=realtime, owner=video)
+        summary = track_frames(tracker, pairs, boxes, point=point, fps=info.fps, total=total, **outputs)
         summary.skipped = video.skipped
+        summary.dropped = pairs.skipped
         summary.warnings = list(video.warnings)
         return summary

@@ -14,7 +14,7 @@ class FakeResult(SimpleNamespace):
 
     def to_json(self) -> dict[str, Any]:
         head = self.parts["head"]
-        return {"frame": self.frame, "box": list(self.box), "score": self.score, "lost": False,
+        return {"frame": self.frame, "subject": self.subject, "box": list(self.box), "score": self.score, "lost": False,
                 "parts": {"head": {"point": list(head.point), "box": None, "score": head.score}}}
 
 
@@ -36,7 +36,7 @@ class FakeTracker:
         x, y, w, h = self.box
         head = SimpleNamespace(point=(x + w / 2, y + h / 10), box=None, score=0.9)
         return FakeResult(frame=index, box=self.box, score=0.8, lost=False, parts={"head": head},
-                          reasons={}, maps=fake_maps() if keep_maps else None)
+                          reasons={}, maps=fake_maps() if keep_maps else None, subject=0)
 
     def initialize(
         self, frame: np.ndarray, box: Any = None, frame_index: int = 0, keep_maps: bool | None = None,

@@ -55,3 +55,29 @@ def test_overlay_trail_and_lost_label():
     assert not near(lost, 100, 170, SUBJECT_COLOR)  # no subject box when lost
     with pytest.raises(ValueError, match="trail must be >= 0"):
         Overlay(trail=-1)
+
+
+def test_several_subjects_on_one_frame_in_their_colours():
+    import dataclasses
+
+    from parttrack.viz.overlay import SUBJECT_COLORS
+
+    ov = Overlay(trail=5)
+    src = frame()
+    a = result(0, (130.0, 150.0))
+    b = dataclasses.replace(a, box=(200.0, 20.0, 60.0, 80.0), parts={"head": None}, subject=1)
+    c = dataclasses.replace(result(0, lost=True), subject=2)
+    img = ov.draw_many(src, [a, b, c])
+    assert (src == BG).all()
+    assert near(img, 100, 170, SUBJECT_COLORS[0]) and near(img, 200, 60, SUBJECT_COLORS[1])  # both boxes
+    assert not near(img, 100, 170, SUBJECT_COLORS[1]) and not near(img, 200, 60, SUBJECT_COLORS[0])
+    assert near(img, 130, 150, PART_COLORS[0])
+    top_left = img[:40, :120].reshape(-1, 3)
+    assert (np.abs(top_left.astype(int) - LOST_COLOR).sum(1) < 60).sum() > 50  # "LOST  #2"
+    # one subject: exactly what draw gives (no id label)
+    assert (Overlay().draw_many(src, [a]) == Overlay().draw(src, a)).all()
+    # trails are per subject: subject 1's part does not continue subject 0's trail
+    ov2 = Overlay(trail=5)
+    ov2.draw_many(src, [result(0, (20.0, 60.0))])
+    moved = dataclasses.replace(result(1, (80.0, 60.0)), subject=1)
+    assert not near(ov2.draw_many(src, [moved]), 50, 60, tuple(int(v * 0.65) for v in PART_COLORS[0]))
