@@ -103,3 +103,30 @@ def test_bad_arguments_raise(kw):
 def test_reset_rejects_empty_box():
     with pytest.raises(ValueError, match="positive size"):
         IdentityTracker().reset((0, 0, 0, 10))
+
+
+def test_size_rate_pulls_the_measured_scale_towards_the_estimate():
+    # the network's size is a partial correction anchored to the search scale, so a smaller
+    # height moves the scale only by size_rate x score of the way (size_rate 0: not at all)
+    def scale_after(rate):
+        t = IdentityTracker(size_rate=rate)
+        t.reset((180, 150, 40, 100))
+        _run(t, [[_cand(200, h=60.0, score=1.0)]])
+        return t.subject.mean[2]
+
+    assert scale_after(0.0) == pytest.approx(100.0, abs=1e-9)
+    assert 92.0 <= scale_after(0.2) < 100.0
+    assert scale_after(1.0) < 92.0
+
+
+def test_refind_grace_keeps_the_presence_threshold_for_a_short_dropout():
+    # one frame without a peak, then the subject back at score 0.3 (between the presence
+    # threshold 0.2 and the re-find threshold 0.4)
+    def present(grace):
+        t = IdentityTracker(refind_grace=grace)
+        t.reset((180, 150, 40, 100))
+        out = _run(t, [[_cand(200)], [], [_cand(200, score=0.3)]])
+        return [d.present for d in out]
+
+    assert present(2) == [True, False, True]
+    assert present(0) == [True, False, False]

@@ -72,9 +72,10 @@ class CropBatch:
             ``networks`` (the backend call) stages.
     """
 
-    def __init__(self, backend: Backend, model: ModelConfig) -> None:
+    def __init__(self, backend: Backend, model: ModelConfig, size_gain: float = 1.0) -> None:
         self.backend = backend
         self.model = model
+        self.size_gain = np.float32(size_gain)
         S = model.search_size
         self._search = np.empty((1, 3, S, S), np.float32)  # reused every frame
         self.timings: dict[str, float] = {"crop": 0.0, "networks": 0.0}
@@ -99,6 +100,8 @@ class CropBatch:
         t1 = time.perf_counter()
         feats = feat if feat.shape[0] == B else np.broadcast_to(feat[:1], (B, *feat.shape[1:]))
         out = self.backend.run(feats, self._search, MAP_OUTPUTS)
+        if self.size_gain != 1:
+            out = {**out, "subject_size": out["subject_size"] * self.size_gain}
         self.timings = {"crop": t1 - t0, "networks": time.perf_counter() - t1}
         m = self.model
         return [

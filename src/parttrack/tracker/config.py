@@ -57,6 +57,17 @@ class TrackerConfig:
         filter_beta: its cutoff increase per subject height per second.
         frame_rate: frames per second the filter assumes.
         refine_start: refine a loose start box to the person inside it (part detector heads).
+        size_gain: factor on the subject size the tracker regresses (both modes): a
+            calibration of the weights' bias at the true scale. The size head only partly
+            corrects a wrong box (measured on the Town Centre training clips with the shipped
+            weights: predicted/true height 0.77 from a 0.7x box, 0.97 from the true box, 1.26
+            from a 1.4x box), so a small bias compounds frame after frame into a box about 0.9x
+            the person; ``benchmarks/size_bias.py`` measures the factor for a weights file.
+        identity_size_rate: identity mode: share of the way (times the candidate's score) the
+            filtered subject height moves towards a measured one each frame.
+        refind_grace: identity mode: frames after a loss during which a candidate still only
+            needs ``lost_threshold`` (after them, ``redetect_threshold``): a one-frame dip of
+            the subject's peak is not a disappearance.
     """
 
     method: str = "product"
@@ -88,6 +99,9 @@ class TrackerConfig:
     filter_beta: float = 1.0
     frame_rate: float = 25.0
     refine_start: bool = False
+    size_gain: float = 1.0
+    identity_size_rate: float = 0.15
+    refind_grace: int = 2
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -109,6 +123,11 @@ class TrackerConfig:
         for name in ("max_candidates", "max_windows", "ring_after"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.5 <= self.size_gain <= 2.0:
+            raise ValueError(f"size_gain must be in [0.5, 2], got {self.size_gain}")
+        if not 0.0 <= self.identity_size_rate <= 1.0 or self.refind_grace < 0:
+            raise ValueError("identity_size_rate must be in [0, 1] and refind_grace >= 0, got "
+                              f"{self.identity_size_rate} and {self.refind_grace}")
         if self.switch_frames < 0:
             raise ValueError(f"switch_frames must be >= 0, got {self.switch_frames}")
         if self.filter_min_cutoff <= 0 or self.filter_beta < 0 or self.frame_rate <= 0:

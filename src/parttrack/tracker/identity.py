@@ -85,6 +85,11 @@ class IdentityTracker:
         score_weight: weight of the candidate's heatmap score against the motion cost
             (look-alikes score alike: motion decides).
         age_penalty: cost added per frame a distractor has coasted unmatched (0: none).
+        refind_grace: frames after a loss during which ``present_threshold`` still applies
+            (then ``refind_threshold``).
+        size_rate: the measured height moves the filter's scale measurement ``size_rate x
+            score`` of the way from the current scale (the network's size is a partial,
+            search-scale-anchored correction; 1 = the raw measurement).
         max_sigma: bound of the coasting subject's position uncertainty, in subject heights:
             the gate (and so re-finding or taking back) stays within ~1.2 heights of where
             the subject was heading; someone else far away is never taken for it.
@@ -101,6 +106,8 @@ class IdentityTracker:
     score_weight: float = 0.3
     max_sigma: float = 0.5
     age_penalty: float = 0.0
+    refind_grace: int = 2
+    size_rate: float = 0.15
     subject: ConstantVelocityKalman | None = field(default=None, init=False)
     aspect: float = field(default=0.4, init=False)
     unmatched: int = field(default=0, init=False)
@@ -111,6 +118,8 @@ class IdentityTracker:
             raise ValueError("need 0 <= present_threshold <= refind_threshold <= 1")
         if self.switch_frames < 0 or self.distractor_memory < 0:
             raise ValueError("switch_frames and distractor_memory must be >= 0")
+        if not 0 <= self.size_rate <= 1 or self.refind_grace < 0:
+            raise ValueError(f"need 0 <= size_rate <= 1 and refind_grace >= 0, got {self.size_rate}, {self.refind_grace}")
         if not 0 <= self.coast_damping <= 1:
             raise ValueError(f"coast_damping must be in [0, 1], got {self.coast_damping}")
 
@@ -153,7 +162,7 @@ class IdentityTracker:
         sig = max(self.subject.position_sigma(), 1e-6)
         floor = (self.min_gate_px * s / sig) ** 2  # gate radius never below min_gate_px heights
         gate = max(self.gate, floor)
-        thr = self.refind_threshold if self.unmatched else self.present_threshold
+        thr = self.refind_threshold if self.unmatched > self.refind_grace else self.present_threshold
         ok = (d2 <= gate) & (cands[:, 4] >= thr)
         ratio = cands[:, 3] / s
         ok &= (ratio > 0.5) & (ratio < 2.0)
@@ -223,7 +232,9 @@ class IdentityTracker:
             self.unmatched += 1
             return Decision(None, False, 0.0, self.box)
         self.unmatched = 0
-        self.subject.update(_measure(cands[chosen]))
+        cx, cy, h = _measure(cands[chosen])
+        s = self.subject.mean[2]
+        self.subject.update((cx, cy, s + self.size_rate * float(cands[chosen, 4]) * (h - s)))
         self.aspect = 0.8 * self.aspect + 0.2 * float(cands[chosen, 2] / cands[chosen, 3])
         cx, cy, s = self.subject.mean
         others = np.delete(cands, chosen, axis=0)

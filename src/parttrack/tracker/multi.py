@@ -50,7 +50,7 @@ class MultiTracker:
         self.prototype = tracker
         self.trackers: list[PartTracker] = []
         self.timings: dict[str, float] = {"crop": 0.0, "networks": 0.0}
-        self._batch = CropBatch(tracker.backend, tracker.model_config)
+        self._batch = CropBatch(tracker.backend, tracker.model_config, tracker.config.size_gain)
         self._camera: CameraMotion | None = None
 
     @classmethod

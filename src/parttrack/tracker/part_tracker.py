@@ -106,7 +106,7 @@ class PartTracker:
         self.backend = backend
         self.timings: dict[str, float] = {"crop": 0.0, "networks": 0.0}
         T = self.model_config.template_size
-        self._batch = CropBatch(backend, self.model_config)  # the search batch, reused every frame
+        self._batch = CropBatch(backend, self.model_config, config.size_gain)  # the search batch, reused every frame
         self._template = np.empty((1, 3, T, T), np.float32)
         self._hann = hann_window(self.model_config.map_size)
         self._zero_feat: np.ndarray | None = None  # template features for detector-only calls
@@ -140,7 +140,8 @@ class PartTracker:
         self._since_update = 0
         c = self.config
         self._identity = IdentityTracker(
-            c.lost_threshold, c.redetect_threshold, c.appearance_threshold, c.switch_frames
+            c.lost_threshold, c.redetect_threshold, c.appearance_threshold, c.switch_frames,
+            refind_grace=c.refind_grace, size_rate=c.identity_size_rate,
         )
         self._camera = CameraMotion() if c.camera_motion else None
         self._memory = AppearanceMemory()
@@ -163,7 +164,7 @@ class PartTracker:
         """A new tracker for another subject: this one's config, parts and backend (shared),
         its own state and buffers (:class:`~parttrack.tracker.multi.MultiTracker`)."""
         twin = copy.copy(self)
-        twin._batch = CropBatch(self.backend, self.model_config)
+        twin._batch = CropBatch(self.backend, self.model_config, self.config.size_gain)
         twin._template = np.empty_like(self._template)
         twin.reset()
         return twin
