@@ -18,7 +18,7 @@ from parttrack.synth.generator import generate
 def test_all_names_resolve_and_import_stays_light() -> None:
     assert set(parttrack.__all__) == {
         "PartTracker", "TrackerConfig", "TrackResult", "PartResult", "load_weights", "open_video",
-        "load_sequence", "ParttrackError", "__version__",
+        "load_sequence", "ParttrackError", "__version__", "MultiTracker",
     }
     for name in parttrack.__all__:
         assert getattr(parttrack, name) is not None, name

@@ -103,6 +103,8 @@ HOW: dict[str, tuple[str, str | list[str]]] = {
     "--mot out/track.txt --out out/track.mp4 --panels out/panels": ("run", []),
     "parttrack track frames/ --box ...": ("run", []),
     "parttrack track 0 --box ...": ("parse", "needs a camera"),
+    "parttrack track 0 --box ... --realtime": ("parse", "needs a camera; real-time mode runs in tests/test_pipeline.py"),
+    "parttrack track street.mp4 --box 850,300,60,170 --box 400,320,55,160 --jsonl out/two.jsonl": ("run", []),
     "parttrack track street.mp4 --point 880,330 --start 0 --jsonl out/tap.jsonl": (
         "parse", "a tap needs a person the part detector finds (the random test weights find none); "
         "run for real by tests/tracker/test_part_tracker_identity.py and the viewer's browser test"),
@@ -137,6 +139,14 @@ HOW: dict[str, tuple[str, str | list[str]]] = {
     "--backends onnxruntime --peers csrt [--batch 4] [--weights W] [--json OUT]": (
         "parse", "a benchmark on the real clip (../shared/data); a synopsis with options"),
     "python benchmarks/bench_memory.py --frames 10000": ("parse", "tracks 10,000 frames (minutes)"),
+    "parttrack bench ../shared/data/towncentre/clip_f0435_n96.mp4 --box 1575.7,67.1,60.2,150.9 "
+    "--box 907.0,58.5,51.2,142.5 --box 865.5,124.4,57.2,161.0 --box 1020.5,130.8,56.1,163.6 "
+    "--box 1677.1,247.5,81.6,199.1 --box 628.8,190.8,65.4,177.8 --box 1528.6,569.7,103.0,281.3 "
+    "--box 1593.0,433.0,92.8,246.0 --box 923.0,318.3,72.9,216.5 --box 694.5,400.6,84.2,236.6 "
+    "--box 583.2,404.2,86.7,235.9 --box 1675.4,555.3,109.9,279.9 --box 910.4,44.2,49.9,138.4 "
+    "--box 251.9,448.0,102.3,243.0 --box 147.3,407.7,104.5,232.4 --box 105.9,376.4,104.6,224.5 "
+    "--subjects 1,4,8,16 --frames 90 --backends onnxruntime --peers csrt --threads 1 --json OUT": (
+        "parse", "a benchmark of 16 subjects on the real clip (../shared/data); tests/test_bench.py runs --subjects"),
     "python benchmarks/bench_speed.py --process --repeats 3 --frames 150 [--pythonpath PATCHED_SRC] --json OUT": (
         "parse", "whole-process timings of minutes on the real clip"),
 }

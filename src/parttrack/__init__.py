@@ -17,7 +17,8 @@ Example (the video is read once: the first frame starts the tracker, the rest ar
             print(result.frame, result.parts["head"])
 
 Folders, one layer each: ``data`` (video and annotation I/O), ``synth`` (synthetic clips),
-``models`` (networks), ``runtime`` (backends, ONNX export), ``tracker`` (PartTracker, decoders),
+``models`` (networks), ``runtime`` (backends, ONNX export), ``tracker`` (PartTracker,
+MultiTracker for several subjects in one batched call, decoders),
 ``viz`` (pictures), ``pipeline`` + ``outputs`` (frames -> tracker -> files), ``training``,
 ``evaluation``. Terms: ``docs/glossary.md``.
 """
@@ -31,6 +32,7 @@ from parttrack.errors import ParttrackError
 __version__ = "0.1.0"
 
 __all__ = [
+    "MultiTracker",
     "ParttrackError",
     "PartResult",
     "PartTracker",
@@ -44,6 +46,7 @@ __all__ = [
 
 _LAZY = {
     "PartTracker": "parttrack.tracker.part_tracker",
+    "MultiTracker": "parttrack.tracker.multi",
     "TrackerConfig": "parttrack.tracker.config",
     "TrackResult": "parttrack.tracker.result",
     "PartResult": "parttrack.tracker.result",
