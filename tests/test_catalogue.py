@@ -25,11 +25,12 @@ from parttrack.models import ModelConfig, PartDetector, SiameseTracker, save_wei
 from parttrack.models.io import FORMAT, VERSION
 
 TRACKER_KEYS = (
-    "appearance_threshold, camera_motion, candidate_threshold, filter_beta, filter_min_cutoff, "
-    "frame_rate, identity, keep_maps, lost_growth, lost_threshold, max_candidates, max_windows,"
-    " memory_update_score, method, min_size, motion_lr, part_threshold, parts, point_filter, re"
-    "detect_threshold, refine_start, ring_after, scale_penalty, size_lr, switch_frames, templat"
-    "e_update_interval, template_update_rate, template_update_threshold, window_influence"
+    "appearance_threshold, camera_motion, candidate_threshold, filter_beta, filter_min_cutoff, frame"
+    "_rate, identity, identity_size_rate, keep_maps, lost_growth, lost_threshold, max_candidates, ma"
+    "x_windows, memory_update_score, method, min_size, motion_lr, part_threshold, parts, point_filte"
+    "r, redetect_threshold, refind_grace, refine_start, ring_after, scale_penalty, size_gain, size_l"
+    "r, switch_frames, template_update_interval, template_update_rate, template_update_threshold, wi"
+    "ndow_influence"
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
