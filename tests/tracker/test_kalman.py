@@ -48,3 +48,20 @@ def test_damp_velocity():
 def test_start_rejects_bad_measurement(m):
     with pytest.raises(ValueError, match="scale > 0"):
         ConstantVelocityKalman.start(m)
+
+
+def test_position_distance_and_sigma_match_the_matrix_form():
+    # the closed-form 2x2 inverse equals the general one on a correlated covariance
+    kf = ConstantVelocityKalman.start((100.0, 50.0, 80.0))
+    for _ in range(3):
+        kf.predict()
+    kf.update((104.0, 47.0, 82.0))
+    kf.predict()
+    kf.P[0, 1] = kf.P[1, 0] = 0.3 * np.sqrt(kf.P[0, 0] * kf.P[1, 1])
+    pts = np.array([[110.0, 40.0], [90.0, 70.0], [100.0, 50.0]])
+    H = np.eye(3, 6)
+    S = (H @ kf.P @ H.T + kf._r())[:2, :2]
+    d = pts - np.array(kf.mean[:2])
+    expected = np.einsum("ni,ij,nj->n", d, np.linalg.inv(S), d)
+    np.testing.assert_allclose(kf.position_distance(pts), expected, rtol=1e-12)
+    assert kf.position_sigma() == pytest.approx(float(np.sqrt(max(S[0, 0], S[1, 1]))), rel=1e-12)

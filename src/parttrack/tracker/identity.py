@@ -237,10 +237,9 @@ class IdentityTracker:
         self.subject.update((cx, cy, s + self.size_rate * float(cands[chosen, 4]) * (h - s)))
         self.aspect = 0.8 * self.aspect + 0.2 * float(cands[chosen, 2] / cands[chosen, 3])
         cx, cy, s = self.subject.mean
-        others = np.delete(cands, chosen, axis=0)
-        rival = bool(len(others)) and bool(
-            (np.hypot(others[:, 0] - cx, others[:, 1] - cy) < s * self.aspect).any()
-        )
+        near = np.hypot(cands[:, 0] - cx, cands[:, 1] - cy) < s * self.aspect
+        near[chosen] = False
+        rival = bool(near.any())
         return Decision(chosen, True, float(cands[chosen, 4]), self.box, rival, switched)
 
     def _continues(self, i: int, c: int, mine: np.ndarray) -> bool:

@@ -131,13 +131,15 @@ class ConstantVelocityKalman:
     def position_distance(self, points: np.ndarray) -> np.ndarray:
         """Squared Mahalanobis distance of ``(N, 2)`` centres ``(cx, cy)`` to the predicted
         centre (the scale left out: a network's size estimate is noisier than its position);
-        compare with :data:`CHI2_95_2DOF`. Returns ``(N,)``."""
+        compare with :data:`CHI2_95_2DOF`. Returns ``(N,)``. (The 2x2 innovation covariance
+        is inverted in closed form: this runs for every track every frame.)"""
         z = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        S = (_H @ self.P @ _H.T + self._r())[:2, :2]
-        d = z - self.x[:2]
-        return np.einsum("ni,ij,nj->n", d, np.linalg.inv(S), d)
+        r = (self.std_pos * max(self.x[2], 1.0)) ** 2
+        a, b, c = self.P[0, 0] + r, self.P[0, 1], self.P[1, 1] + r
+        dx, dy = z[:, 0] - self.x[0], z[:, 1] - self.x[1]
+        return (c * dx * dx - 2.0 * b * dx * dy + a * dy * dy) / (a * c - b * b)
 
     def position_sigma(self) -> float:
         """Standard deviation of the predicted centre, px (the larger axis)."""
-        S = _H @ self.P @ _H.T + self._r()
-        return float(np.sqrt(max(S[0, 0], S[1, 1])))
+        r = (self.std_pos * max(self.x[2], 1.0)) ** 2
+        return float(np.sqrt(max(self.P[0, 0], self.P[1, 1]) + r))
