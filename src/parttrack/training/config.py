@@ -93,7 +93,13 @@ class DataConfig:
             (``parttrack.synth.composite_suites.composite_training_clips``: real people of the
             licensed clips on real backgrounds; never the held-out clip).
         composite_overrides: ``CompositeConfig`` fields fixed for every composite clip.
-        mix_synthetic, mix_towncentre, mix_mot, mix_composite: sampling weights of the groups.
+        labelled: parttrack JSONL label files, e.g. teacher labels written by ``parttrack
+            label`` (issue 13: real video of the user's own camera); each file's header names
+            its video (``parttrack.data.load.find_video``); never the held-out clip.
+            Low-confidence teacher labels are already left out by ``parttrack label``.
+        labelled_scale: resize factor of labelled frames (and labels).
+        mix_synthetic, mix_towncentre, mix_mot, mix_composite, mix_labelled: sampling weights
+            of the groups.
         samples: crop jitter and target drawing.
     """
 
@@ -110,6 +116,9 @@ class DataConfig:
     composite_clips: int = 0
     composite_overrides: dict[str, Any] = field(default_factory=dict)
     mix_composite: float = 1.0
+    labelled: tuple[str, ...] = ()
+    labelled_scale: float = 1.0
+    mix_labelled: float = 1.0
     samples: SampleConfig = field(default_factory=SampleConfig)
 
     def __post_init__(self) -> None:
@@ -117,9 +126,9 @@ class DataConfig:
             raise ValueError("synthetic_overrides must be a mapping of SceneConfig fields")
         if self.synthetic_clips < 0 or self.composite_clips < 0:
             raise ValueError("synthetic_clips and composite_clips must be >= 0")
-        if self.towncentre_scale <= 0 or self.mot_scale <= 0:
-            raise ValueError("towncentre_scale and mot_scale must be positive")
-        if min(self.mix_synthetic, self.mix_towncentre, self.mix_mot, self.mix_composite) < 0:
+        if self.towncentre_scale <= 0 or self.mot_scale <= 0 or self.labelled_scale <= 0:
+            raise ValueError("towncentre_scale, mot_scale and labelled_scale must be positive")
+        if min(self.mix_synthetic, self.mix_towncentre, self.mix_mot, self.mix_composite, self.mix_labelled) < 0:
             raise ValueError("mixing weights must be >= 0")
 
 

@@ -58,7 +58,8 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
 
     Args:
         base: folder relative paths are resolved against (the config file's folder).
-        need_parts: skip sources whose data set annotates no parts (the detector stage).
+        need_parts: skip MOT and labelled sources whose data set annotates no parts (the
+            detector stage).
 
     Raises:
         ConfigError: the held-out clip is listed, or no source is left.
@@ -66,10 +67,11 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
     sources: list[Source] = []
     for p in dc.towncentre:
         sources.append(_video_source(base / p, "towncentre", dc.towncentre_scale))
-    for p in dc.mot:
-        src = _video_source(base / p, "mot", dc.mot_scale)
-        if not (need_parts and not src.sequence.info.part_names):
-            sources.append(src)
+    for kind, paths, scale in (("mot", dc.mot, dc.mot_scale), ("labelled", dc.labelled, dc.labelled_scale)):
+        for p in paths:
+            src = _video_source(base / p, kind, scale)
+            if not (need_parts and not src.sequence.info.part_names):
+                sources.append(src)
     if dc.synthetic_clips:
         from parttrack.synth.generator import training_clips
 
@@ -80,7 +82,9 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
         sources += _generated("composite", composite_training_clips, dc.composite_clips, dc.synthetic_seed,
                               dc.composite_overrides)
     if not sources:
-        raise ConfigError("the config lists no training data (data.synthetic_clips / towncentre / mot)")
+        raise ConfigError(
+            "the config lists no training data (data.synthetic_clips / towncentre / mot / composite_clips / labelled)"
+        )
     return sources
 
 

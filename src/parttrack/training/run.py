@@ -156,7 +156,7 @@ def train(
     sources = load_sources(cfg.data, base, need_parts=stage == "detector")
     d = cfg.data
     mix = {"synthetic": d.mix_synthetic, "towncentre": d.mix_towncentre, "mot": d.mix_mot,
-           "composite": d.mix_composite}
+           "composite": d.mix_composite, "labelled": d.mix_labelled}
     sampler = Sampler(sources, mix, cfg.model, d.samples, with_template=stage == "tracker")
     loader = DataLoader(
         TrainBatches(sampler, cfg.batch_size, cfg.num_streams, cfg.seed, offset),
