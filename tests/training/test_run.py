@@ -176,6 +176,11 @@ def test_recipes_load():
     assert det.model == trk.model and trk.stage == "tracker"
     assert not any("clip_f0249_n149" in p for p in det.data.towncentre + trk.data.towncentre)
     assert trk.output.endswith("src/parttrack/weights/parttrack.pt")
+    v2 = load_yaml(TrainConfig, CONFIGS / "recipe_v2_detector.yaml")
+    assert v2.model == det.model and v2.stage == "detector"
+    # only the licensed unlabelled clip may train shipped weights; never the held-out clip
+    assert [Path(p).name for p in v2.data.labelled] == ["office_one_by_one.jsonl"]
+    assert not any("clip_f0249_n149" in p for p in v2.data.towncentre)
 
 
 @pytest.mark.slow
