@@ -11,7 +11,9 @@ from parttrack.tracker.decoders import (
     box_mask,
     decode_bottom_up,
     decode_box_prior,
+    decode_in_image,
     decode_part,
+    decode_parts,
     decode_product,
     decode_region_only,
     decode_top_down,
@@ -130,3 +132,22 @@ def test_decode_part_dispatches_on_channel_and_method():
     assert set(METHODS) == {"product", "region-only", "top-down", "bottom-up", "box-prior"}
     with pytest.raises(ValueError, match="method must be one of"):
         decode_part("nope", maps, 0, "head", box)
+
+
+def test_decode_parts_drops_weak_parts_with_the_reason():
+    from parttrack.crop import CropWindow
+    from parttrack.tracker.result import TrackMaps
+
+    z = np.zeros((4, N, N), np.float32)
+    window = CropWindow(300.0, 200.0, 256.0, 128)  # 2 image px per crop px
+    maps = TrackMaps(
+        search=np.zeros((128, 128, 3), np.uint8), window=window, parts=("head", "eye"), stride=4,
+        part_heatmap=np.stack([blob(20, 10, 0.9), blob(2, 2, 0.05)]), part_size=z, part_offset=z,
+        subject_heatmap=np.zeros((1, N, N), np.float32), subject_size=z[:2], subject_offset=z[:2],
+        part_region=np.stack([blob(20, 10, 1.0, 3.0), blob(2, 2, 1.0)]), product=z[:2],
+    )
+    box = (250.0, 150.0, 100.0, 200.0)
+    parts, reasons = decode_parts("product", maps, ("head", "eye"), ("eye", "head"), box, 4, 0.1)
+    assert parts["eye"] is None and reasons == {"eye": "score 0.05 < 0.10"}
+    head = decode_in_image("product", maps, 0, "head", box, window, 4)
+    assert parts["head"].point == head.point and parts["head"].score == pytest.approx(0.9, abs=1e-6)

@@ -25,6 +25,8 @@ from parttrack.crop import CropWindow
 from parttrack.data.types import BoxXYWH
 from parttrack.maps import element_product, local_peaks
 from parttrack.maps import peak as map_peak
+from parttrack.tracker.result import PartResult
+from parttrack.tracker.smoothing import smooth_part
 
 #: Relative ``(x, y)`` of a part's centre inside the subject box. Head: the two training Town
 #: Centre clips (clip_fm004_n126, clip_f0435_n96; 3275 head/body pairs: x mean 0.49, y median
@@ -258,3 +260,36 @@ def decode_in_image(
     px, py = window.map_to_image(np.array(d.point), stride)
     box = None if d.box is None else window.map_box_to_image(d.box, stride)
     return Decoded((float(px), float(py)), d.score, box, d.peak)
+
+def decode_parts(
+    method: str,
+    maps: Any,
+    model_parts: tuple[str, ...],
+    parts: tuple[str, ...],
+    box: BoxXYWH,
+    stride: int,
+    threshold: float,
+    filters: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every reported part of the subject in ``box`` from one frame's ``maps`` (a
+    :class:`~parttrack.tracker.result.TrackMaps`), [0059]-[0062]: each part decoded by
+    ``method`` (:func:`decode_in_image`), dropped below ``threshold`` (with the reason), and
+    steadied by its One-Euro filter in ``filters`` when there is one
+    (:func:`~parttrack.tracker.smoothing.smooth_part`).
+
+    Returns:
+        ``(parts, reasons)``: part name -> :class:`~parttrack.tracker.result.PartResult` or
+        None, and part name -> why it is None.
+    """
+    found: dict[str, Any] = {}
+    reasons: dict[str, str] = {}
+    for name in parts:
+        d = decode_in_image(method, maps, model_parts.index(name), name, box, maps.window, stride)
+        if d.score < threshold:
+            found[name] = None
+            reasons[name] = f"score {d.score:.2f} < {threshold:.2f}"
+            continue
+        part = PartResult(d.point, d.box, d.score)
+        f = (filters or {}).get(name)
+        found[name] = part if f is None else smooth_part(f, part, box)
+    return found, reasons

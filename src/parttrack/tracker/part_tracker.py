@@ -36,12 +36,12 @@ from parttrack.tracker.appearance import AppearanceMemory, box_histogram
 from parttrack.tracker.batch import CropBatch, FramePlan, check_frame
 from parttrack.tracker.camera import CameraMotion
 from parttrack.tracker.config import TrackerConfig
-from parttrack.tracker.decoders import PART_PRIORS, decode_in_image
+from parttrack.tracker.decoders import PART_PRIORS, decode_parts
 from parttrack.tracker.identity import IdentityTracker
 from parttrack.tracker.locate import hann_window, locate_subject, widening_window
-from parttrack.tracker.result import PartResult, TrackMaps, TrackResult
+from parttrack.tracker.result import TrackMaps, TrackResult
 from parttrack.tracker.search import merge_candidates, row_box, search_windows, window_candidates
-from parttrack.tracker.smoothing import OneEuroFilter, smooth_part
+from parttrack.tracker.smoothing import OneEuroFilter
 from parttrack.tracker.tap import find_person, heads_in, refine_loose_box
 
 if TYPE_CHECKING:
@@ -389,19 +389,9 @@ class PartTracker:
         return maps
 
     def _result(self, index: int, box: BoxXYWH, score: float, maps: TrackMaps, keep: bool) -> TrackResult:
-        parts: dict[str, PartResult | None] = {}
-        reasons: dict[str, str] = {}
-        thr = self.config.part_threshold
         m = self.model_config
-        for name in self.parts:
-            d = decode_in_image(self.config.method, maps, m.parts.index(name), name, box, maps.window, m.stride)
-            if d.score < thr:
-                parts[name] = None
-                reasons[name] = f"score {d.score:.2f} < {thr:.2f}"
-                continue
-            part = PartResult(d.point, d.box, d.score)
-            f = self._filters.get(name)
-            parts[name] = part if f is None else smooth_part(f, part, box)
+        parts, reasons = decode_parts(self.config.method, maps, m.parts, self.parts, box, m.stride,
+                                      self.config.part_threshold, self._filters)
         return TrackResult(index, box, float(score), False, parts, reasons, maps if keep else None)
 
 
