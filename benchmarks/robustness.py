@@ -183,6 +183,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--subjects", type=int, default=len(SUBJECTS), help="first N of the 16 fixed subjects")
     ap.add_argument("--cases", default=None, help=f"comma-separated kinds (default all): {','.join(KINDS)}")
     ap.add_argument("--baseline", action="store_true", help="also run the unmodified clip with --cases")
+    ap.add_argument("--clips", default=None,
+                    help="only subjects of these clips (comma-separated), e.g. the training clips "
+                         "clip_fm004_n126,clip_f0435_n96 for tuning")
     ap.add_argument("--data", type=Path, default=DATA, help="folder of the Town Centre clips")
     ap.add_argument("--json", type=Path, default=None, help="write the summary and per-subject counts here")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -195,6 +198,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.baseline and "baseline" not in kinds:
         kinds.insert(0, "baseline")
     args.kinds = kinds
+    names = {c for c, _ in SUBJECTS}
+    args.clip_names = None if args.clips is None else [c.strip() for c in args.clips.split(",") if c.strip()]
+    if args.clip_names is not None and (not args.clip_names or set(args.clip_names) - names):
+        raise UsageError(f"--clips must name clips of {', '.join(sorted(names))}, got {args.clips!r}")
     if not 1 <= args.subjects <= len(SUBJECTS):
         raise UsageError(f"--subjects must be 1..{len(SUBJECTS)}, got {args.subjects}")
     if args.threads < 1:
@@ -216,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     method = (PartTrackMethod(args.weights, args.threads, overrides) if args.method == "parttrack"
               else CsrtMethod(args.threads))
     chosen = SUBJECTS[: args.subjects]
+    if args.clip_names is not None:
+        chosen = tuple((c, s) for c, s in chosen if c in args.clip_names)
     records: list[dict] = []
     t0 = time.perf_counter()
     for clip_name in dict.fromkeys(c for c, _ in chosen):  # one clip in memory at a time
