@@ -132,7 +132,7 @@ HOW: dict[str, tuple[str, str | list[str]]] = {
     "parttrack label my_street.mp4 --teacher movenet_multipose.onnx --out my_street.jsonl": (
         "parse", "needs the MoveNet teacher model (../shared/models); tests/teacher runs it"),
     "parttrack label VIDEO --teacher PATH --out labels.jsonl [--boxes gt.txt] [--start N] [--end N] [--step N] "
-    "[--tile auto|none|WxH] [--threads N] [--min-length N]": ("parse", "a synopsis (placeholders)"),
+    "[--tile auto|none|WxH] [--scale 0.5] [--threads N] [--min-length N]": ("parse", "a synopsis (placeholders)"),
     "python benchmarks/bench_speed.py --frames 140 --repeats 3 --json bench-out/speed.json": (
         "parse", "a benchmark of minutes on the real clip"),
     "parttrack bench ../shared/data/towncentre/clip_f0249_n149.mp4 --box 1343.2,268.8,67.9,202.3 --frames 140 "

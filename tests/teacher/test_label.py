@@ -121,6 +121,19 @@ def test_bad_tile_and_step(clip: Path, teacher: Path, tmp_path: Path):
         label_video(clip, teacher, tmp_path / "o.jsonl", step=0, progress=False)
 
 
+def test_scale_keeps_labels_in_frame_pixels(clip: Path, teacher: Path, tmp_path: Path):
+    # the fake teacher answers in normalised coordinates: halving the frame first must give
+    # the same labels in original pixels
+    boxes = {}
+    for scale in (None, 0.5):
+        out = tmp_path / f"l{scale}.jsonl"
+        label_video(clip, teacher, out, tile="none", scale=scale, progress=False)
+        boxes[scale] = [s.box for fa in read_sequence(out) for s in fa.subjects]
+    assert len(boxes[None]) == 16 and np.allclose(boxes[None], boxes[0.5], atol=1.0)
+    with pytest.raises(UsageError, match="--scale"):
+        label_video(clip, teacher, tmp_path / "o.jsonl", tile="none", scale=0.0, progress=False)
+
+
 def test_cli_label(clip: Path, teacher: Path, tmp_path: Path):
     app = typer.Typer()
     app.command("label")(label_cmd)

@@ -45,6 +45,15 @@ def test_parse_tile():
         parse_tile("big", 640, 480)
 
 
+def test_parse_tile_scale():
+    assert parse_tile("none", 768, 432, 0.5) == TileSpec(0.5, None)
+    assert parse_tile("auto", 1920, 1080, 0.5) == TileSpec(0.5, (512, 384), 128)  # auto's tiles, scaled px
+    assert parse_tile("auto", 1920, 1080, None) == TileSpec(0.75, (512, 384), 128)
+    for bad in (0.0, 5.0, float("nan")):
+        with pytest.raises(ValueError, match="--scale must be in"):
+            parse_tile("none", 640, 480, bad)
+
+
 def test_box_iou_and_ios_exact():
     a = np.array([[0, 0, 10, 10]])
     b = np.array([[5, 0, 15, 10], [0, 0, 5, 5], [20, 20, 30, 30]])

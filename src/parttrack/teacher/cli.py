@@ -17,6 +17,9 @@ def label_cmd(
     end: int | None = typer.Option(None, "--end", help="Last frame, 0-based inclusive."),
     step: int = typer.Option(1, "--step", help="Label every n-th frame."),
     tile: str = typer.Option("auto", "--tile", help="auto, none, or tile size WxH (e.g. 768x576)."),
+    scale: float | None = typer.Option(
+        None, "--scale", help="Resize frames by this before the teacher (default: auto's choice, else 1); "
+        "e.g. 0.5 where people are taller than ~250 px."),
     threads: int | None = typer.Option(None, "--threads", help="onnxruntime CPU threads."),
     min_length: int = typer.Option(5, "--min-length", help="Free mode: shortest identity segment kept (frames)."),
     min_score: float = typer.Option(0.3, "--min-score", help="Free mode: least mean person score of a kept segment."),
@@ -38,7 +41,7 @@ def label_cmd(
     except ValueError as e:
         raise UsageError(f"--min-length/--min-score: {e}") from None
     s = label_video(video, teacher, out, boxes=boxes, start=start, end=end, step=step, tile=tile,
-                    threads=threads, link_params=link)
+                    threads=threads, link_params=link, scale=scale)
     typer.echo(
         f"labelled {s.frames} frames in {s.seconds:.1f} s: {s.subjects} people, {s.heads} heads, "
         f"{s.identities} identities -> {s.out}"

@@ -236,19 +236,20 @@ def refine(net: MoveNet, image: np.ndarray, people: People, given: np.ndarray, m
 def detect_video(
     video: str | Path, net: MoveNet, start: int = 0, end: int | None = None, step: int = 1,
     tile: str | TileSpec = "auto", given: AnnotatedSequence | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, scale: float | None = None,
 ) -> tuple[SequenceInfo, dict[int, People]]:
     """Run the teacher on frames ``start, start + step, ... <= end`` of a video.
 
     Args:
         given: body boxes to look again at (boxes mode), or None.
         progress: called as ``progress(done, total)`` after each frame.
+        scale: resize factor before the teacher (None: the tiling's own; with a ``tile`` string).
 
     Returns:
         The video geometry and frame index -> People (original-frame pixels).
 
     Raises:
-        VideoError: missing, corrupt or unreadable video. UsageError: bad ``tile``/``step``.
+        VideoError: missing, corrupt or unreadable video. UsageError: bad ``tile``/``step``/``scale``.
     """
     if step < 1:
         raise UsageError(f"--step must be >= 1, got {step}")
@@ -256,7 +257,7 @@ def detect_video(
     with open_video(video, start=start, end=end) as src:
         vi = src.info
         try:
-            spec = parse_tile(tile, vi.width, vi.height) if isinstance(tile, str) else tile
+            spec = parse_tile(tile, vi.width, vi.height, scale) if isinstance(tile, str) else tile
         except ValueError as e:
             raise UsageError(str(e)) from None
         last = (vi.num_frames or start + 1) - 1 if end is None else min(end, (vi.num_frames or end + 1) - 1)
@@ -292,7 +293,7 @@ def label_video(
     video: str | Path, teacher: str | Path | MoveNet, out: str | Path, boxes: str | Path | None = None,
     start: int = 0, end: int | None = None, step: int = 1, tile: str | TileSpec = "auto",
     threads: int | None = None, link_params: LinkParams = LinkParams(), head_params: HeadParams = HeadParams(),
-    progress: bool = True,
+    progress: bool = True, scale: float | None = None,
 ) -> LabelSummary:
     """Label a video with the teacher and write parttrack JSONL (atomically).
 
@@ -304,12 +305,14 @@ def label_video(
             ``seqinfo.ini`` is read when it sits beside it), or None for free mode.
         start, end: 0-based frame range (end inclusive, None = last). step: every n-th frame.
         tile: ``auto``, ``none``, ``WxH`` or a :class:`TileSpec`.
+        scale: resize factor of frames before the teacher (None: ``auto``'s choice, else 1;
+            :func:`~parttrack.teacher.movenet.parse_tile`); labels stay in original pixels.
         threads: onnxruntime intra-op threads (None: default).
         progress: show a progress bar on stderr.
 
     Raises:
         TeacherError: bad teacher file. VideoError: bad video. ParseError: bad boxes file.
-        ParttrackError: output not writable. UsageError: bad range/tile/step.
+        ParttrackError: output not writable. UsageError: bad range/tile/step/scale.
     """
     from parttrack.data.mot import read_mot
 
@@ -332,9 +335,9 @@ def label_video(
         with Progress(TextColumn("labelling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False) as bar:
             task = bar.add_task("label", total=None)
             info, dets = detect_video(video, net, start, end, step, tile, gt,
-                                      lambda done, total: bar.update(task, completed=done, total=total))
+                                      lambda done, total: bar.update(task, completed=done, total=total), scale)
     else:
-        info, dets = detect_video(video, net, start, end, step, tile, gt)
+        info, dets = detect_video(video, net, start, end, step, tile, gt, scale=scale)
     seq = free_labels(dets, info, link_params, head_params) if gt is None else box_labels(dets, gt, head_params)
     write_sequence(seq, out)
     subjects = [s for fa in seq.frames.values() for s in fa.subjects]
