@@ -51,6 +51,13 @@ def test_labelled_jsonl_loads_as_its_own_kind_and_is_mixed(tmp_path: Path) -> No
         Sampler([src], {"synthetic": 1.0}, ModelConfig(parts=("head", "eye")), SampleConfig(), False)
 
 
+def test_labelled_parts_keeps_only_the_named_parts(tmp_path: Path) -> None:
+    _labelled(tmp_path, "office.mp4")
+    (src,) = load_sources(DataConfig(labelled=("labels/office.jsonl",), labelled_parts=("head",)), tmp_path)
+    assert src.sequence.info.part_names == ("head",)  # eye losses masked out, not learned as background
+    assert set(src.subject(1, 3).parts) == {"head"}
+
+
 def test_labelled_without_parts_is_skipped_by_the_detector_stage(tmp_path: Path) -> None:
     _labelled(tmp_path, "boxes.mp4", part_names=())
     dc = DataConfig(labelled=("labels/boxes.jsonl",), synthetic_clips=0)

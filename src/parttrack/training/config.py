@@ -98,6 +98,10 @@ class DataConfig:
             its video (``parttrack.data.load.find_video``); never the held-out clip.
             Low-confidence teacher labels are already left out by ``parttrack label``.
         labelled_scale: resize factor of labelled frames (and labels).
+        labelled_parts: the parts of the labelled files trained on (None: all they annotate);
+            the others are treated as not annotated (losses masked). Teacher eye labels on
+            people seen from behind sit on the back of the head, so a recipe may keep
+            ``[head]`` only.
         mix_synthetic, mix_towncentre, mix_mot, mix_composite, mix_labelled: sampling weights
             of the groups.
         samples: crop jitter and target drawing.
@@ -118,6 +122,7 @@ class DataConfig:
     mix_composite: float = 1.0
     labelled: tuple[str, ...] = ()
     labelled_scale: float = 1.0
+    labelled_parts: tuple[str, ...] | None = None
     mix_labelled: float = 1.0
     samples: SampleConfig = field(default_factory=SampleConfig)
 

@@ -29,6 +29,7 @@ from parttrack.training.samples import (
     absent_window,
     is_hard,
     jittered_window,
+    keep_parts,
     make_sample,
     scale_sequence,
 )
@@ -40,7 +41,7 @@ def check_not_held_out(path: str | Path) -> None:
         raise ConfigError("this Town Centre clip is held out of all training (evaluation only)", path)
 
 
-def _video_source(path: Path, kind: str, scale: float) -> Source:
+def _video_source(path: Path, kind: str, scale: float, parts: tuple[str, ...] | None = None) -> Source:
     from parttrack.data.load import find_video, load_sequence
     from parttrack.data.video import read_frames
 
@@ -49,6 +50,8 @@ def _video_source(path: Path, kind: str, scale: float) -> Source:
     check_not_held_out(seq.info.name)
     video = find_video(seq)
     check_not_held_out(video)
+    if parts is not None:
+        seq = keep_parts(seq, parts)
     frames = read_frames(video, [k for k, fa in seq.frames.items() if fa.subjects], scale=scale)
     return Source(seq.info.name, kind, scale_sequence(seq, scale) if scale != 1.0 else seq, frames)
 
@@ -67,9 +70,10 @@ def load_sources(dc: DataConfig, base: Path, need_parts: bool = False) -> list[S
     sources: list[Source] = []
     for p in dc.towncentre:
         sources.append(_video_source(base / p, "towncentre", dc.towncentre_scale))
-    for kind, paths, scale in (("mot", dc.mot, dc.mot_scale), ("labelled", dc.labelled, dc.labelled_scale)):
+    for kind, paths, scale, parts in (("mot", dc.mot, dc.mot_scale, None),
+                                      ("labelled", dc.labelled, dc.labelled_scale, dc.labelled_parts)):
         for p in paths:
-            src = _video_source(base / p, kind, scale)
+            src = _video_source(base / p, kind, scale, parts)
             if not (need_parts and not src.sequence.info.part_names):
                 sources.append(src)
     if dc.synthetic_clips:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -92,6 +92,17 @@ def scale_sequence(seq: AnnotatedSequence, s: float) -> AnnotatedSequence:
     }
     i = seq.info
     info = type(i)(i.name, round(i.width * s), round(i.height * s), i.fps, i.num_frames, i.source, i.part_names)
+    return AnnotatedSequence(info, frames, seq.subject_id)
+
+
+def keep_parts(seq: AnnotatedSequence, parts: tuple[str, ...]) -> AnnotatedSequence:
+    """The same sequence annotating only ``parts`` (those it has): the other parts become not
+    annotated, so their losses are masked out ([0028]) rather than learned."""
+    frames = {
+        k: FrameAnnotation(k, tuple(replace(x, parts={n: p for n, p in x.parts.items() if n in parts}) for x in fa.subjects))
+        for k, fa in seq.frames.items()
+    }
+    info = replace(seq.info, part_names=tuple(n for n in seq.info.part_names if n in parts))
     return AnnotatedSequence(info, frames, seq.subject_id)
 
 
