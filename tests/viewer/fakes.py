@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from parttrack.errors import ParttrackError
+
 
 class FakeResult(SimpleNamespace):
     """The parts of a TrackResult the viewer reads."""
@@ -46,6 +48,12 @@ class FakeTracker:
             box = (point[0] - 5.0, point[1], 10.0, 30.0)
         self.box = tuple(float(v) for v in box)
         return self._result(frame_index, keep_maps)
+
+    def propose_box(self, frame: np.ndarray, point: tuple[float, float]) -> tuple[float, float, float, float]:
+        """A 10 x 30 person below the point; nobody left of x = 3 (a tap on empty road)."""
+        if point[0] < 3:
+            raise ParttrackError(f"no person found at ({point[0]:g}, {point[1]:g}): tap on a person's head or body")
+        return point[0] - 5.0, point[1], 10.0, 30.0
 
     def track(self, frame: np.ndarray, frame_index: int | None = None, keep_maps: bool | None = None) -> FakeResult:
         if self.gate is not None:

@@ -144,11 +144,13 @@ def test_upload_of_a_non_video_is_415(client: TestClient, tmp_path: Path, name: 
         ({"video": "clip.mp4", "point": [10, 10], "start": 3, "end": 2}, "before start"),
         ({"video": "clip.mp4", "point": [10]}, "point"),
         ({"video": "clip.mp4", "point": [10, 10], "start": -1}, "start"),
+        ({"video": "clip.mp4", "point": [1, 10]}, "no person found at (1, 10)"),  # a tap on nobody
     ],
 )
 def test_bad_job_requests_are_422_with_a_message(client: TestClient, body: dict, words: str) -> None:
     r = client.post("/api/jobs", json=body)
     assert r.status_code == 422 and words in r.json()["detail"], r.text
+    assert client.get("/api/jobs").json() == []  # refused before any job starts
 
 
 def test_unknown_ids_are_404(client: TestClient) -> None:

@@ -226,7 +226,7 @@ def create_app(
             raise HttpError(422, f"end frame {body.end} is before start frame {body.start}")
         _check_subject(body.box, body.point, info["width"], info["height"])
         req = JobRequest(body.video, path, body.start, body.end, body.box, None if body.box else body.point)
-        return jobs.submit(req).snapshot()
+        return jobs.submit(jobs.resolve_tap(req)).snapshot()
 
     @app.get("/api/jobs")
     def list_jobs() -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import cv2
 import numpy as np
 
 from parttrack.data.types import BoxXYWH
-from parttrack.data.video import VideoWriter, open_video
+from parttrack.data.video import VideoWriter, open_video, read_frames
 from parttrack.errors import ParttrackError, UsageError
 from parttrack.viewer.library import HttpError
 from parttrack.viewer.render import map_field, map_strip, overlay_drawer
@@ -218,6 +219,25 @@ class JobManager:
         self.tracker_factory = tracker_factory
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+
+    def resolve_tap(self, request: JobRequest) -> JobRequest:
+        """A tapped request with the person found there as its box (the tracker's
+        ``propose_box`` on frame ``start``), so that a tap on nobody is refused at once
+        (HttpError 422 with the reason) instead of failing the job later. Requests with a box,
+        and trackers without ``propose_box``, pass unchanged."""
+        if request.box is not None or request.point is None:
+            return request
+        propose = getattr(self.tracker_factory(), "propose_box", None)
+        if propose is None:
+            return request
+        frame = read_frames(request.path, [request.start]).get(request.start)
+        if frame is None:
+            raise HttpError(422, f"frame {request.start} of {request.video} does not decode")
+        try:
+            box = propose(frame, request.point)
+        except ParttrackError as e:
+            raise HttpError(422, str(e)) from None
+        return dataclasses.replace(request, box=tuple(float(v) for v in box))
 
     def submit(self, request: JobRequest) -> Job:
         """Start a job. Raises HttpError 409 while another job on the same video runs."""
