@@ -79,6 +79,10 @@ def track_cmd(
     subjects = [parse_box(b) for b in box]
     tap = None if point is None else parse_point(point)
     frames = None if panel_frames is None else parse_frames(panel_frames)
+    from parttrack.tracker.decoders import METHODS
+
+    if method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     cfg = to_dict(load_yaml(TrackerConfig, config) if config else TrackerConfig())
     cfg["method"] = method
     if parts is not None:
