@@ -122,7 +122,7 @@ CASES = [
     Case("options", "--device not a device", track("clip.mp4", "--device", "tpu"),
          "error: unknown device 'tpu' (use cpu, cuda or cuda:N)"),
     Case("options", "--method unknown", track("clip.mp4", "--method", "nearest"),
-         "error: TrackerConfig: method must be one of product, region-only, top-down, bottom-up, box-prior, got 'nearest'"),
+         "error: --method must be one of product, region-only, top-down, bottom-up, box-prior, got 'nearest'"),
     Case("options", "--parts not in the weights", track("clip.mp4", "--parts", "knee"),
          "error: parts ['knee'] are not in the weights' parts ['head', 'eye']"),
     Case("options", "--backend unknown", track("clip.mp4", "--backend", "tf"),
