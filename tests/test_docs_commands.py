@@ -147,6 +147,15 @@ HOW: dict[str, tuple[str, str | list[str]]] = {
     "--box 251.9,448.0,102.3,243.0 --box 147.3,407.7,104.5,232.4 --box 105.9,376.4,104.6,224.5 "
     "--subjects 1,4,8,16 --frames 90 --backends onnxruntime --peers csrt --threads 1 --json OUT": (
         "parse", "a benchmark of 16 subjects on the real clip (../shared/data); tests/test_bench.py runs --subjects"),
+    "parttrack label ../shared/data/unlabelled/office_one_by_one.mp4 --teacher ../shared/models/movenet_multipose.onnx "
+    "--out ../runs/labels/office_one_by_one.jsonl --tile none --scale 0.5 --threads 1": (
+        "parse", "needs ../shared (teacher and clip), ~1 min; tests/teacher runs label for real"),
+    "parttrack train detector --config configs/recipe_v2_detector.yaml": (
+        "parse", "trains for ~5-25 min on ../shared data; tests/training runs short recipes"),
+    "parttrack train tracker --config configs/recipe_v2_tracker.yaml": (
+        "parse", "trains for ~15-30 min on ../shared data; tests/training runs short recipes"),
+    "parttrack train tracker --config configs/recipe_v2b_tracker.yaml": (
+        "parse", "trains for ~15-30 min on ../shared data after recipe_v2_detector; tests/training runs short recipes"),
     "python benchmarks/bench_speed.py --process --repeats 3 --frames 150 [--pythonpath PATCHED_SRC] --json OUT": (
         "parse", "whole-process timings of minutes on the real clip"),
 }

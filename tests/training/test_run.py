@@ -181,6 +181,12 @@ def test_recipes_load():
     # only the licensed unlabelled clip may train shipped weights; never the held-out clip
     assert [Path(p).name for p in v2.data.labelled] == ["office_one_by_one.jsonl"]
     assert not any("clip_f0249_n149" in p for p in v2.data.towncentre)
+    # the complete v2 tracker stage stands on the v2 detector's output
+    v2b = load_yaml(TrainConfig, CONFIGS / "recipe_v2b_tracker.yaml")
+    assert v2b.stage == "tracker" and v2b.model == det.model
+    assert Path(v2b.detector_weights).name == Path(v2.output).name == "detector.pt"
+    assert Path(v2b.detector_weights).parent.name == Path(v2.output).parent.name == "v2"
+    assert not any("clip_f0249_n149" in p for p in v2b.data.towncentre)
 
 
 @pytest.mark.slow
