@@ -231,18 +231,18 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]
 
 
 def bench_process(clip: Path, box: str, repeats: int, out: Path, env: dict[str, str]) -> dict:
-    """Whole processes, interleaved per repeat: ``parttrack track`` (onnxruntime, 1 thread;
-    identity mode and the single-peak mode), CSRT and KCF (decode with ``open_video`` +
-    ``update``), the start-up (``track --end 1``: process start, model load, first frame)
-    and ``import parttrack.cli``."""
+    """Whole processes, interleaved per repeat: ``parttrack track`` (onnxruntime; the default
+    single-peak mode on 1 and 2 intra-op threads, identity mode (``configs/identity.yaml``) on
+    1), CSRT and KCF (decode with ``open_video`` + ``update``), the start-up (``track --end 1``:
+    process start, model load, first frame) and ``import parttrack.cli``."""
     py = str(ROOT / ".venv" / "bin" / "python")
-    single = out / "single_peak.yaml"
-    single.write_text("identity: false\n")
     track = [py, "-m", "parttrack", "track", str(clip), "--box", box, "--backend", "onnxruntime",
              "--threads", "1", "--jsonl", str(out / "track.jsonl")]
+    two = [*track[:-4], "--threads", "2", *track[-2:]]
     cmds = {
-        "parttrack onnxruntime (identity)": track,
-        "parttrack onnxruntime (single peak)": track + ["--config", str(single)],
+        "parttrack onnxruntime (single peak)": track,
+        "parttrack onnxruntime (single peak, 2 threads)": two,
+        "parttrack onnxruntime (identity)": track + ["--config", str(ROOT / "configs" / "identity.yaml")],
         "csrt": [py, "-c", CSRT_SCRIPT, str(clip), box, str(out / "csrt.txt"), "csrt"],
         "kcf": [py, "-c", CSRT_SCRIPT, str(clip), box, str(out / "kcf.txt"), "kcf"],
         "start-up (track --end 1)": track + ["--end", "1"],
