@@ -357,3 +357,15 @@ def test_real_video_frame_counts(shared_data: Path) -> None:
     # the header count is the decoded count (checked on a short clip; the last frames exist)
     frames = list(open_video(shared_data / "tud-campus/TUD-Campus.mp4", start=68))
     assert [f.index for f in frames] == [68, 69, 70]
+
+
+def test_writer_accepts_a_frame_written_but_not_yet_counted(tmp_path: Path) -> None:
+    # a Ctrl-C between the encoder taking a frame and the count going up leaves one more frame
+    # in the file than counted: the file is whole and is kept; one fewer would be truncation
+    p = tmp_path / "out.mp4"
+    w = VideoWriter(p, fps=10.0, size=(W, H))
+    for _ in range(3):
+        w.write(np.full((H, W, 3), 90, np.uint8))
+    w.frames_written = 2
+    w.close()
+    assert p.exists() and read_frames(p, [2])[2].shape == (H, W, 3)

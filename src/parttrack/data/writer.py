@@ -164,7 +164,9 @@ class VideoWriter:
             count = int(round(cap.get(cv2.CAP_PROP_FRAME_COUNT))) if cap.isOpened() else -1
         finally:
             cap.release()
-        if count != self.frames_written:
+        # fewer frames than written is a truncated file; one more is a frame whose write a
+        # Ctrl-C interrupted after the encoder took it (the count was not yet raised)
+        if count < self.frames_written:
             return self._why(f"{self.frames_written} frames written, {max(count, 0)} readable back")
         return None
 
