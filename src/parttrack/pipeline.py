@@ -262,7 +262,8 @@ def track_video(
     frame that decodes is tracked, also past the frame count of the file's header (the
     summary's ``warnings`` says when the two differ) -- unless ``realtime``: then the tracker
     always takes the newest frame read (a live camera) and the older ones are dropped and
-    counted in the summary's ``dropped`` (the first frame never is).
+    counted in the summary's ``dropped`` (the first frame never is); a file is then read at its
+    own frame rate (:func:`~parttrack.data.prefetch.paced`), as a camera would deliver it.
 
     Raises:
         OutputError: an output path equal to ``source`` (or to another output), a folder, under
@@ -270,7 +271,7 @@ def track_video(
         VideoError: missing/unreadable video, ``start`` past the end.
         UsageError: a box or ``point`` outside the frame.
     """
-    from parttrack.data.prefetch import prefetch
+    from parttrack.data.prefetch import paced, prefetch
     from parttrack.data.video import open_video
 
     if on_error not in ("stop", "skip"):
@@ -289,7 +290,10 @@ def track_video(
         if info.num_frames is not None:
             last = info.num_frames - 1 if end is None else min(end, info.num_frames - 1)
             total = last - start + 1
-        pairs = prefetch(((f.index, f.image) for f in video), realtime=realtime, owner=video)
+        frames: Iterable[tuple[int, np.ndarray]] = ((f.index, f.image) for f in video)
+        if realtime and info.num_frames is not None and info.fps > 0:  # a file: play it as a camera would
+            frames = paced(frames, info.fps)
+        pairs = prefetch(frames, realtime=realtime, owner=video)
         summary = track_frames(tracker, pairs, boxes, point=point, fps=info.fps, total=total, **outputs)
         summary.skipped = video.skipped
         summary.dropped = pairs.skipped

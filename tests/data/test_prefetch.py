@@ -102,3 +102,31 @@ def test_a_source_that_closes_itself_keeps_reading() -> None:
 
     src = Source()
     assert list(prefetch(src, depth=2, owner=src)) == [0, 1, 2, 3]
+
+
+def test_paced_delivers_at_the_frame_rate_and_never_waits_for_a_slow_consumer():
+    from parttrack.data.prefetch import paced
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(round(s, 9))
+        now[0] += s
+
+    out = []
+    for item in paced(range(4), 10.0, clock=lambda: now[0], sleep=sleep):
+        out.append(item)
+        if item == 1:
+            now[0] += 0.35  # the consumer is slow here: items 2 and 3 are already due
+    assert out == [0, 1, 2, 3]
+    assert slept == [0.1]  # only item 1 had to wait (item 0 is at once)
+
+
+def test_paced_refuses_a_non_positive_rate():
+    import pytest
+
+    from parttrack.data.prefetch import paced
+
+    with pytest.raises(ValueError, match="fps"):
+        list(paced([1], 0.0))

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -178,3 +179,26 @@ def prefetch(frames: Iterable[T], depth: int = DEFAULT_DEPTH, realtime: bool = F
              owner: Any = None) -> Prefetcher[T]:
     """Iterate ``frames`` on a reader thread through a bounded queue (see :class:`Prefetcher`)."""
     return Prefetcher(frames, depth, realtime, owner)
+
+
+def paced(frames: Iterable[T], fps: float, clock: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None] = time.sleep) -> Iterator[T]:
+    """``frames`` delivered no faster than ``fps`` per second, as a camera would: item ``i``
+    is yielded at the earliest ``i / fps`` s after the first (``--realtime`` on a file plays it
+    at its own frame rate, so the frames dropped are those the tracker is too slow for, not
+    those the decoder is fast enough to read ahead). A slow consumer is not waited for.
+
+    Raises:
+        ValueError: ``fps`` not positive.
+    """
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    t0 = None
+    for i, item in enumerate(frames):
+        now = clock()
+        if t0 is None:
+            t0 = now
+        due = t0 + i / fps
+        if due > now:
+            sleep(due - now)
+        yield item
