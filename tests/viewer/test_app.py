@@ -145,6 +145,7 @@ def test_upload_of_a_non_video_is_415(client: TestClient, tmp_path: Path, name: 
         ({"video": "clip.mp4", "point": [10]}, "point"),
         ({"video": "clip.mp4", "point": [10, 10], "start": -1}, "start"),
         ({"video": "clip.mp4", "point": [1, 10]}, "no person found at (1, 10)"),  # a tap on nobody
+        ({"video": "clip.mp4", "point": [10, 10], "box": [10, 10, 20, 40]}, "not both"),
     ],
 )
 def test_bad_job_requests_are_422_with_a_message(client: TestClient, body: dict, words: str) -> None:

@@ -84,6 +84,8 @@ def _safe_name(name: str) -> str:
 def _check_subject(box: Any, point: Any, w: int, h: int) -> None:
     if box is None and point is None:
         raise HttpError(422, "choose the subject: give a box [x, y, w, h] or a point [x, y]")
+    if box is not None and point is not None:
+        raise HttpError(422, "give a box [x, y, w, h] or a point [x, y], not both")
     if box is not None:
         x, y, bw, bh = box
         if bw <= 0 or bh <= 0 or x >= w or y >= h or x + bw <= 0 or y + bh <= 0:
