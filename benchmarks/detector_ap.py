@@ -40,6 +40,7 @@ from parttrack.crop import CropWindow
 from parttrack.data.load import find_video, load_sequence
 from parttrack.data.types import AnnotatedSequence, BoxXYWH
 from parttrack.data.video import read_frames
+from parttrack.errors import ParttrackError
 from parttrack.evaluation.detection import DetectionScore, match_window, score_detections
 from parttrack.models.io import default_weights_path
 from parttrack.tracker.batch import CropBatch
@@ -133,11 +134,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     if args.every < 1:
-        sys.exit(f"--every must be >= 1, got {args.every}")
+        sys.exit(f"error: --every must be >= 1, got {args.every}")
     weights = parse_weights(args.weights)
     for label, path in weights:
         if not path.is_file():
-            sys.exit(f"--weights {label}={path}: file not found")
+            sys.exit(f"error: --weights {label}={path}: file not found")
     seqs = {name: load_sequence(SEQUENCES[name]) for name in args.sequences}
     results = []
     for label, path in weights:
@@ -161,4 +162,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except ParttrackError as err:  # bad input (a missing clip, a broken weights file): one line
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

@@ -33,7 +33,7 @@ from parttrack.atomic import write_text
 from parttrack.data.load import load_sequence
 from parttrack.data.types import BoxXYWH
 from parttrack.data.video import open_video
-from parttrack.errors import UsageError
+from parttrack.errors import ParttrackError, UsageError
 from parttrack.evaluation.robustness import (
     Prediction,
     add_counts,
@@ -220,8 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     import yaml
 
     overrides = {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)}
-    method = (PartTrackMethod(args.weights, args.threads, overrides) if args.method == "parttrack"
-              else CsrtMethod(args.threads))
+    try:
+        method = (PartTrackMethod(args.weights, args.threads, overrides) if args.method == "parttrack"
+                  else CsrtMethod(args.threads))
+    except (TypeError, ValueError) as err:  # an unknown or out-of-range --set key
+        print(f"error: --set: {err}", file=sys.stderr)
+        return 2
     chosen = SUBJECTS[: args.subjects]
     if args.clip_names is not None:
         chosen = tuple((c, s) for c, s in chosen if c in args.clip_names)
@@ -262,4 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ParttrackError as err:  # bad input (a missing clip, a broken weights file): one line
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

@@ -125,9 +125,10 @@ class TrackerConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.5 <= self.size_gain <= 2.0:
             raise ValueError(f"size_gain must be in [0.5, 2], got {self.size_gain}")
-        if not 0.0 <= self.identity_size_rate <= 1.0 or self.refind_grace < 0:
-            raise ValueError("identity_size_rate must be in [0, 1] and refind_grace >= 0, got "
-                              f"{self.identity_size_rate} and {self.refind_grace}")
+        if not 0.0 <= self.identity_size_rate <= 1.0:
+            raise ValueError(f"identity_size_rate must be in [0, 1], got {self.identity_size_rate}")
+        if self.refind_grace < 0:
+            raise ValueError(f"refind_grace must be >= 0, got {self.refind_grace}")
         if self.switch_frames < 0:
             raise ValueError(f"switch_frames must be >= 0, got {self.switch_frames}")
         if self.filter_min_cutoff <= 0 or self.filter_beta < 0 or self.frame_rate <= 0:
