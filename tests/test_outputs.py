@@ -156,3 +156,14 @@ def test_sinks_take_every_subject_of_a_frame(tmp_path) -> None:
     with_maps = PanelSink(tmp_path / "q")
     with_maps.write(FRAME, dataclasses.replace(result(0), subject=1))
     assert with_maps._first is None  # panels are of subject 0 only: another subject is ignored
+
+
+def test_a_folder_that_refuses_files_is_caught_before_any_work():
+    # /proc passes the permission-bit check as root but creates no files: the probe finds out
+    from parttrack.errors import OutputError
+    from parttrack.outputs import check_outputs
+
+    if not Path("/proc").is_dir():
+        pytest.skip("needs Linux /proc")
+    with pytest.raises(OutputError, match="refuses new files|not writable"):
+        check_outputs({"--out": "/proc/x.mp4"}, [], videos=["--out"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -127,6 +128,12 @@ def _check_writable(opt: str, p: str, real: str) -> None:
         folder = folder.parent
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write {opt}: folder {folder} is not writable", p)
+    try:  # permission bits are not the whole story (root, read-only mounts, /proc): try it
+        fd, probe = tempfile.mkstemp(prefix=".parttrack-probe-", dir=folder)
+    except OSError as e:
+        raise OutputError(f"cannot write {opt}: folder {folder} refuses new files ({e.strerror or e})", p) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 class Sink:
