@@ -238,3 +238,33 @@ def test_thread_defaults_are_one_and_exposed_everywhere(assets, tmp_path, capsys
     for command in ("track", "bench", "demo"):
         assert run([command, "--help"]) == 0
         assert "--threads" in capsys.readouterr().out
+
+
+def test_sigterm_removes_the_temporary_outputs_and_keeps_the_old_files(assets, tmp_path):
+    # a long clip, so the run is surely still going when the staged outputs appear
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    long = tmp_path / "long.mp4"
+    with VideoWriter(long, 25.0, (W, H)) as w:
+        for _ in range(60):
+            for img in _frames():
+                w.write(img)
+    old = tmp_path / "o.jsonl"
+    old.write_text("old\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parttrack", "track", str(long), "--box", "60,30,20,50", "--weights",
+         str(assets["weights"]), "--jsonl", str(old), "--out", str(tmp_path / "o.mp4")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".o.") for p in tmp_path.iterdir()):  # staged files exist
+        assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it was signalled"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(60)
+    assert proc.returncode == 143, proc.stderr.read()[-1000:]
+    assert old.read_text() == "old\n" and not (tmp_path / "o.mp4").exists()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]

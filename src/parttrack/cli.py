@@ -302,10 +302,26 @@ def _one_line(e: BaseException) -> tuple[str, int]:
     return f"internal error: {type(e).__name__}: {first} (a bug: rerun with --debug and report the traceback)", 1
 
 
+def _exit_on_sigterm() -> object:
+    """While a command runs, SIGTERM (``kill``, a service manager) ends it like an error would:
+    the outputs' ``__exit__`` runs, their temporary files are removed, the old files are kept,
+    and the exit status is 143. Returns the previous handler (None outside the main thread)."""
+    import signal
+    import threading
+
+    def terminated(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, terminated)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: every failure is one line ``error: <file>[:line][ (frame N)]:
     <problem>`` on stderr and a non-zero exit (2 bad input, 1 internal error, 130 Ctrl-C);
-    ``--debug`` (before the command) shows the traceback instead."""
+    ``--debug`` (before the command) shows the traceback instead; SIGTERM exits 143 with the
+    outputs' temporary files removed."""
     from typer._click.exceptions import NoArgsIsHelpError
 
     args = sys.argv[1:] if argv is None else list(argv)
@@ -313,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in head
     if not debug:
         _quiet_native_logs()
+    previous = _exit_on_sigterm()
     try:
         code = app(args=args, prog_name="parttrack", standalone_mode=False)
     except NoArgsIsHelpError:
@@ -328,6 +345,11 @@ def main(argv: list[str] | None = None) -> None:
         message, status = _one_line(e)
         typer.echo(f"error: {' '.join(message.split())}", err=True)
         raise SystemExit(status) from None
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
     if code == 130:
         typer.echo("error: interrupted", err=True)
     raise SystemExit(code if isinstance(code, int) else 0)
