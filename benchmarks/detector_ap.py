@@ -40,7 +40,7 @@ from parttrack.crop import CropWindow
 from parttrack.data.load import find_video, load_sequence
 from parttrack.data.types import AnnotatedSequence, BoxXYWH
 from parttrack.data.video import read_frames
-from parttrack.errors import ParttrackError
+from parttrack.errors import run_script
 from parttrack.evaluation.detection import DetectionScore, match_window, score_detections
 from parttrack.models.io import default_weights_path
 from parttrack.tracker.batch import CropBatch
@@ -162,8 +162,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ParttrackError as err:  # bad input (a missing clip, a broken weights file): one line
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

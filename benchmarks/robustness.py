@@ -33,7 +33,7 @@ from parttrack.atomic import write_text
 from parttrack.data.load import load_sequence
 from parttrack.data.types import BoxXYWH
 from parttrack.data.video import open_video
-from parttrack.errors import ParttrackError, UsageError
+from parttrack.errors import UsageError, run_script
 from parttrack.evaluation.robustness import (
     Prediction,
     add_counts,
@@ -266,8 +266,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ParttrackError as err:  # bad input (a missing clip, a broken weights file): one line
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

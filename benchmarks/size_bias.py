@@ -26,7 +26,7 @@ from robustness import DATA, load_clip  # noqa: E402
 from parttrack import PartTracker  # noqa: E402
 from parttrack.atomic import write_text  # noqa: E402
 from parttrack.crop import CropWindow  # noqa: E402
-from parttrack.errors import ParttrackError  # noqa: E402
+from parttrack.errors import run_script  # noqa: E402
 from parttrack.evaluation.robustness_cases import subject_run  # noqa: E402
 from parttrack.tracker.search import window_candidates  # noqa: E402
 
@@ -91,8 +91,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except ParttrackError as err:  # bad input (a missing clip, a broken weights file): one line
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+    run_script(main)

@@ -47,3 +47,20 @@ def test_family(cls: type[ParttrackError]) -> None:
     assert e.exit_code == 2
     with pytest.raises(ParttrackError, match="^f: m$"):
         raise e
+
+
+def test_run_script_turns_bad_input_into_one_line_and_exit_2(capsys):
+    import pytest
+
+    from parttrack.errors import UsageError, run_script
+
+    def bad() -> int:
+        raise UsageError("--every must be >= 1, got 0")
+
+    with pytest.raises(SystemExit) as e:
+        run_script(bad)
+    assert e.value.code == 2 and capsys.readouterr().err == "error: --every must be >= 1, got 0\n"
+    for ret, code in ((None, 0), (3, 3)):
+        with pytest.raises(SystemExit) as e:
+            run_script(lambda r=ret: r)
+        assert e.value.code == code

@@ -6,7 +6,10 @@ the CLI prints ``str(err)`` and exits non-zero (``--debug`` shows the traceback)
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 
 class ParttrackError(Exception):
@@ -76,3 +79,15 @@ class OutputError(ParttrackError):
 
 class UsageError(ParttrackError):
     """Bad command-line values (a ``--box`` outside the frame, ``--start`` past the end, ...)."""
+
+
+def run_script(main: Callable[[], int | None]) -> NoReturn:
+    """Run a script's ``main()`` (``benchmarks/*.py``) the way the CLI runs a command: a
+    :class:`ParttrackError` is one line ``error: ...`` on stderr and exit 2, not a traceback;
+    otherwise exit with ``main()``'s status (None = 0)."""
+    try:
+        code = main()
+    except ParttrackError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    raise SystemExit(code or 0)
