@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from parttrack.atomic import write_text
-from parttrack.crop import CropWindow
+from parttrack.crop import CropWindow, mean_colour
 from parttrack.data.types import BoxXYWH
 from parttrack.errors import UsageError
 from parttrack.maps import map_to_image
@@ -185,8 +185,7 @@ class _BatchMethod:
     def step(self, frame: np.ndarray, record: bool) -> float:
         cfg, stride = self.cfg, self.cfg.stride
         c0, t0 = time.thread_time(), time.perf_counter()
-        m = frame.reshape(-1, 3)[:: max(1, frame.shape[0] * frame.shape[1] // 4096)].mean(0)
-        border = tuple(float(v) for v in m)  # one mean colour for the K crops
+        border = mean_colour(frame)  # one padding colour for the K crops
         wins = [CropWindow.around(tuple(b), cfg.search_size, cfg.search_factor, cfg.context) for b in self.boxes]
         for i, win in enumerate(wins):
             np.multiply(win.warp(frame, border).transpose(2, 0, 1), np.float32(1 / 255), out=self.search[i])

@@ -27,6 +27,13 @@ def context_side(box: BoxXYWH, context: float = 0.5) -> float:
     return math.sqrt((w + p) * (h + p))
 
 
+def mean_colour(frame: np.ndarray) -> tuple[float, ...]:
+    """The padding colour of crops of ``frame`` ``(H, W, C)``: the mean of ~4096 of its pixels
+    (:meth:`CropWindow.warp`'s default; compute it once to warp several windows of a frame)."""
+    m = frame.reshape(-1, frame.shape[-1])[:: max(1, frame.shape[0] * frame.shape[1] // 4096)].mean(0)
+    return tuple(float(v) for v in m)
+
+
 @dataclass(frozen=True)
 class CropWindow:
     """A square image region ``side`` pixels wide centred on ``(cx, cy)``, seen at ``size``
@@ -59,8 +66,7 @@ class CropWindow:
         """Crop ``frame`` (H, W, 3 uint8) to ``(size, size, 3)``. Outside the frame is filled
         with the frame's mean colour (or ``border_value``)."""
         if border_value is None:
-            m = frame.reshape(-1, frame.shape[-1])[:: max(1, frame.shape[0] * frame.shape[1] // 4096)].mean(0)
-            border_value = tuple(float(v) for v in m)
+            border_value = mean_colour(frame)
         return cv2.warpAffine(
             frame,
             self.matrix(),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from parttrack.crop import CropWindow
+from parttrack.crop import CropWindow, mean_colour
 from parttrack.runtime.names import MAP_OUTPUTS
 from parttrack.tracker.result import TrackMaps
 
@@ -51,13 +51,6 @@ def check_frame(frame: np.ndarray) -> None:
     if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         got = getattr(frame, "shape", type(frame).__name__)
         raise ValueError(f"frame must be an (H, W, 3) uint8 BGR image, got {got}")
-
-
-def mean_colour(frame: np.ndarray) -> tuple[float, ...]:
-    """The padding colour of every crop of ``frame`` ``(H, W, 3)``: the mean of ~4096 pixels
-    (what :meth:`~parttrack.crop.CropWindow.warp` uses by default), computed once per frame."""
-    m = frame.reshape(-1, frame.shape[-1])[:: max(1, frame.shape[0] * frame.shape[1] // 4096)].mean(0)
-    return tuple(float(v) for v in m)
 
 
 class CropBatch:

@@ -108,7 +108,7 @@ class TrackerConfig:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         for name in ("part_threshold", "lost_threshold", "redetect_threshold", "window_influence",
                      "template_update_rate", "motion_lr", "candidate_threshold",
-                     "appearance_threshold", "memory_update_score"):
+                     "appearance_threshold", "memory_update_score", "identity_size_rate"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {v}")
@@ -125,12 +125,9 @@ class TrackerConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.5 <= self.size_gain <= 2.0:
             raise ValueError(f"size_gain must be in [0.5, 2], got {self.size_gain}")
-        if not 0.0 <= self.identity_size_rate <= 1.0:
-            raise ValueError(f"identity_size_rate must be in [0, 1], got {self.identity_size_rate}")
-        if self.refind_grace < 0:
-            raise ValueError(f"refind_grace must be >= 0, got {self.refind_grace}")
-        if self.switch_frames < 0:
-            raise ValueError(f"switch_frames must be >= 0, got {self.switch_frames}")
+        for name in ("switch_frames", "refind_grace"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.filter_min_cutoff <= 0 or self.filter_beta < 0 or self.frame_rate <= 0:
             raise ValueError("filter_min_cutoff and frame_rate must be > 0 and filter_beta >= 0")
         if self.parts is not None and not self.parts:
